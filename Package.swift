@@ -1,0 +1,50 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Module layout and the one-way dependencies between modules are described in
+// docs/ARCHITECTURE.md; `App` is the only module that wires the others together.
+let package = Package(
+    name: "dmarcd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dmarcd", targets: ["dmarcd"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CUnbound", path: "Sources/CUnbound"),
+        .target(name: "DNS", dependencies: ["CUnbound"]),
+        .target(
+            name: "Auth",
+            dependencies: [
+                "DNS",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "Milter", dependencies: ["Auth"]),
+        .target(name: "Store", dependencies: ["Auth"]),
+        .target(name: "Reporter", dependencies: ["Store", "Auth", "DNS"]),
+        .target(name: "HTTP", dependencies: ["Store"]),
+        .target(
+            name: "App",
+            dependencies: [
+                "DNS", "Auth", "Milter", "Store", "Reporter", "HTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(name: "dmarcd", dependencies: ["App"]),
+        .executableTarget(name: "DmarcdBench", dependencies: ["DNS", "Auth", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["DNS"]),
+        .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
+        .testTarget(name: "AuthTests", dependencies: ["Auth", "TestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport"]),
+    ]
+)

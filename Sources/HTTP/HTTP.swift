@@ -1,0 +1,1 @@
+// HTTP: the read-only status page, JSON API, /metrics and /healthz.
