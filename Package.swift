@@ -41,7 +41,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "dmarcd", dependencies: ["App"]),
-        .executableTarget(name: "DmarcdBench", dependencies: ["DNS", "Auth", "TestSupport"]),
+        .executableTarget(name: "DmarcdBench", dependencies: ["DNS", "CUnbound", "Auth", "TestSupport"]),
         .target(name: "TestSupport", dependencies: ["DNS"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "TestSupport", .product(name: "Yams", package: "Yams")]),

@@ -1,0 +1,29 @@
+# The two commands of the README: `make run` and `make test`. Both install the Debian packages
+# they need first. `make bench` prints the benchmarks.
+
+SWIFT ?= swift
+BUILD_PACKAGES := libunbound-dev libsqlite3-dev zlib1g-dev libxml2-dev
+TEST_PACKAGES := nsd opendmarc openssl python3-dkim
+DMARCD := .build/debug/dmarcd
+
+.PHONY: run test bench build-packages test-packages
+
+build-packages:
+	@scripts/install-debian-packages $(BUILD_PACKAGES)
+
+test-packages: build-packages
+	@scripts/install-debian-packages $(TEST_PACKAGES)
+
+# The daemon in the foreground with the built-in defaults; its database lives under ./var/.
+run: build-packages
+	$(SWIFT) build --product dmarcd
+	@mkdir -p var
+	$(DMARCD) run --builtin-defaults --set DatabasePath=var/dmarcd.sqlite
+
+test: test-packages
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: test-packages
+	$(SWIFT) build -c release --product DmarcdBench
+	.build/release/DmarcdBench

@@ -1,0 +1,48 @@
+import DNS
+import Logging
+import ServiceLifecycle
+
+/// The running daemon: every long-lived part as a service of one group, started together and
+/// stopped together on SIGTERM or SIGINT.
+struct Daemon {
+    let configuration: Configuration
+    let logger: Logger
+
+    func run() async throws {
+        let resolver = try UnboundResolver(options: configuration.resolverOptions)
+        logger.info("DNS queries go to \(resolver.forwarders.joined(separator: ", "))")
+        logger.notice("""
+            not listening yet: this build has no milter (Socket \(configuration.socket)) \
+            and no status page (StatusPageListen \(configuration.statusPageAddress))
+            """)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: ResolverService(resolver: resolver))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}
+
+/// Keeps the resolver until the daemon stops, then ends its thread and any query still waiting.
+struct ResolverService: Service {
+    let resolver: UnboundResolver
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        resolver.shutdown()
+    }
+}
+
+extension Configuration {
+    /// How the DNS resolver is set up from `Nameservers`, `DNSTimeout` and `DNSSECTrustAnchorFile`.
+    var resolverOptions: UnboundResolver.Options {
+        UnboundResolver.Options(
+            forwarders: nameservers.map(\.description),
+            timeout: dnsTimeout,
+            trustAnchorFile: dnssecTrustAnchorFile
+        )
+    }
+}
