@@ -9,7 +9,7 @@ public enum ResolvConf {
         return parseNameservers(text)
     }
 
-    static func parseNameservers(_ text: String) -> [String] {
+    package static func parseNameservers(_ text: String) -> [String] {
         text.split(whereSeparator: \.isNewline).compactMap { line in
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count >= 2, fields[0] == "nameserver" else { return nil }

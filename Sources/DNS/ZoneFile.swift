@@ -10,6 +10,12 @@ public struct ZoneFile: Sendable {
         public var ttl: UInt32
         public var data: Data
 
+        public init(name: String, ttl: UInt32, data: Data) {
+            self.name = name
+            self.ttl = ttl
+            self.data = data
+        }
+
         public enum Data: Sendable, Hashable {
             case record(DNSRecord)
             /// The owner is an alias of this name (RFC 1035 §3.3.1).
