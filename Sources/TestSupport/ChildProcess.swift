@@ -6,6 +6,7 @@ import Foundation
 public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     private var exited = false
+    private var exitStatus: Int32?
     private let lock = NSLock()
 
     /// Starts `executable` with `arguments`; standard output and error go to `logFile`
@@ -49,9 +50,37 @@ public final class ChildProcess: @unchecked Sendable {
         lock.withLock {
             guard !exited else { return false }
             var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { exited = true }
+            if waitpid(pid, &status, WNOHANG) == pid { record(status) }
             return !exited
         }
+    }
+
+    /// The exit code once the program has exited normally; nil while it runs or after a signal.
+    public var exitCode: Int32? {
+        _ = isRunning
+        return lock.withLock { exitStatus }
+    }
+
+    /// Sends `signal` to the program alone.
+    public func send(_ signal: Int32) {
+        kill(pid, signal)
+    }
+
+    /// Waits up to `timeout` for the program to exit; true if it did.
+    public func waitForExit(timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning {
+            guard Date() < deadline else { return false }
+            usleep(10_000)
+        }
+        return true
+    }
+
+    /// Must be called with `lock` held.
+    private func record(_ status: Int32) {
+        exited = true
+        // WIFEXITED and WEXITSTATUS, which Swift does not import.
+        if status & 0x7F == 0 { exitStatus = (status >> 8) & 0xFF }
     }
 
     /// Sends SIGTERM to the program's whole process group and waits up to `grace` for it to
@@ -68,7 +97,7 @@ public final class ChildProcess: @unchecked Sendable {
             if !exited {
                 var status: Int32 = 0
                 waitpid(pid, &status, 0)
-                exited = true
+                record(status)
             }
         }
     }
