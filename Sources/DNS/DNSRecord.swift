@@ -83,7 +83,10 @@ public struct TXTRecord: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The character-strings joined with nothing between them, as RFC 7208 §3.3 and
-    /// RFC 6376 §3.6.2.2 require; bytes that are not UTF-8 become U+FFFD.
+    /// RFC 6376 §3.6.2.2 require.
+    public var bytes: [UInt8] { Array(strings.joined()) }
+
+    /// ``bytes`` as text; bytes that are not UTF-8 become U+FFFD.
     public var text: String { String(decoding: strings.joined(), as: UTF8.self) }
 
     public var description: String {

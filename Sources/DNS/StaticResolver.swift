@@ -22,10 +22,11 @@ public struct StaticResolver: DNSResolver {
         }
     }
 
-    /// Serves `record` at `name`.
+    /// Serves `record` at `name`. Names inside MX and PTR records may be given with the final
+    /// dot; answers carry them without it, as a real resolver's do.
     public mutating func add(_ record: DNSRecord, at name: String, ttl: UInt32 = 300) {
         let key = Self.key(name)
-        records[key, default: []].append(record)
+        records[key, default: []].append(Self.withoutFinalDots(record))
         ttls[key] = min(ttls[key] ?? ttl, ttl)
     }
 
@@ -55,7 +56,23 @@ public struct StaticResolver: DNSResolver {
         throw ownsNamesBelow ? .noData : .nxdomain
     }
 
+    private static func withoutFinalDots(_ record: DNSRecord) -> DNSRecord {
+        switch record {
+        case .mx(var mx):
+            mx.exchange = withoutFinalDot(mx.exchange)
+            return .mx(mx)
+        case .ptr(let name):
+            return .ptr(withoutFinalDot(name))
+        case .a, .aaaa, .txt:
+            return record
+        }
+    }
+
+    private static func withoutFinalDot(_ name: String) -> String {
+        name.hasSuffix(".") ? String(name.dropLast()) : name
+    }
+
     private static func key(_ name: String) -> String {
-        (name.hasSuffix(".") ? String(name.dropLast()) : name).lowercased()
+        withoutFinalDot(name).lowercased()
     }
 }
