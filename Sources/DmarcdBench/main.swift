@@ -9,3 +9,4 @@ do {
 } catch {
     print("DNS benchmark failed: \(error)")
 }
+await SPFBenchmark.run()
