@@ -45,6 +45,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["DNS"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "TestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "MilterTests", dependencies: ["Milter"]),
         .testTarget(name: "AppTests", dependencies: ["App", "TestSupport"]),
     ]
 )

@@ -1,0 +1,58 @@
+extension MilterCommand {
+    /// The command as one frame on the wire, as an MTA sends it (for test clients and benchmarks
+    /// that play the MTA).
+    public var frame: [UInt8] {
+        var payload: [UInt8] = []
+        switch self {
+        case .negotiate(let version, let actions, let flags):
+            payload.appendUInt32(version)
+            payload.appendUInt32(actions.rawValue)
+            payload.appendUInt32(flags.rawValue)
+        case .macros(let forCode, let macros):
+            payload.append(forCode)
+            for (name, value) in macros.sorted(by: { $0.key < $1.key }) {
+                payload.appendCString(name)
+                payload.appendCString(value)
+            }
+        case .connect(let hostname, let address):
+            payload.appendCString(hostname)
+            switch address {
+            case .unknown:
+                payload.append(UInt8(ascii: "U"))
+            case .ipv4(let text, let port), .ipv6(let text, let port):
+                payload.append(UInt8(ascii: address.isIPv4 ? "4" : "6"))
+                payload.append(contentsOf: [UInt8(port >> 8), UInt8(truncatingIfNeeded: port)])
+                payload.appendCString(text)
+            case .unixSocket(let path):
+                payload.append(UInt8(ascii: "L"))
+                payload.append(contentsOf: [0, 0])
+                payload.appendCString(path)
+            }
+        case .helo(let name), .unknown(let name):
+            payload.appendCString(name)
+        case .mail(let address, let parameters), .recipient(let address, let parameters):
+            payload.appendCString(address)
+            parameters.forEach { payload.appendCString($0) }
+        case .header(let name, let value):
+            payload.appendCString(name)
+            payload.append(contentsOf: value)
+            payload.append(0)
+        case .body(let bytes), .endOfMessage(let bytes):
+            payload = bytes
+        case .data, .endOfHeaders, .abort, .quit, .quitNewConnection:
+            break
+        }
+        var frame: [UInt8] = []
+        frame.reserveCapacity(5 + payload.count)
+        frame.appendUInt32(UInt32(1 + payload.count))
+        frame.append(code.asciiValue!)
+        frame.append(contentsOf: payload)
+        return frame
+    }
+}
+
+extension MilterClientAddress {
+    fileprivate var isIPv4: Bool {
+        if case .ipv4 = self { true } else { false }
+    }
+}
