@@ -10,14 +10,13 @@ struct Daemon {
 
     func run() async throws {
         let resolver = try UnboundResolver(options: configuration.resolverOptions)
-        logger.info("DNS queries go to \(resolver.forwarders.joined(separator: ", "))")
         logger.notice("""
             not listening yet: this build has no milter (Socket \(configuration.socket)) \
             and no status page (StatusPageListen \(configuration.statusPageAddress))
             """)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: ResolverService(resolver: resolver))],
+                services: [.init(service: ResolverService(resolver: resolver, logger: logger))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -29,8 +28,12 @@ struct Daemon {
 /// Keeps the resolver until the daemon stops, then ends its thread and any query still waiting.
 struct ResolverService: Service {
     let resolver: UnboundResolver
+    let logger: Logger
 
     func run() async throws {
+        // Services start after the group traps SIGTERM and SIGINT, so once this line is out a
+        // signal stops the daemon cleanly.
+        logger.info("DNS queries go to \(resolver.forwarders.joined(separator: ", "))")
         try? await gracefulShutdown()
         resolver.shutdown()
     }

@@ -26,7 +26,8 @@ struct DaemonProcessTests {
         let dns = try SilentDNSServer()
         let (daemon, log) = try start(["run", "--builtin-defaults", "--set", "Nameservers=\(dns.forwarder)"])
         let deadline = Date().addingTimeInterval(10)
-        while !text(log).contains("not listening yet") && Date() < deadline && daemon.isRunning {
+        // The resolver service announces itself once the daemon traps its signals.
+        while !text(log).contains("DNS queries go to") && Date() < deadline && daemon.isRunning {
             usleep(20_000)
         }
         #expect(text(log).contains("starting with built-in defaults"), "\(text(log))")
