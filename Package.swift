@@ -41,7 +41,14 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "dmarcd", dependencies: ["App"]),
-        .executableTarget(name: "DmarcdBench", dependencies: ["DNS", "CUnbound", "Auth", "TestSupport"]),
+        .executableTarget(
+            name: "DmarcdBench",
+            dependencies: [
+                "DNS", "CUnbound", "Auth", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "TestSupport", dependencies: ["DNS"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "TestSupport", .product(name: "Yams", package: "Yams")]),

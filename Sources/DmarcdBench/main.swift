@@ -10,3 +10,4 @@ do {
     print("DNS benchmark failed: \(error)")
 }
 await SPFBenchmark.run()
+await DKIMBenchmark.run()

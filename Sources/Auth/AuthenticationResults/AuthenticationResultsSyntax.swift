@@ -1,0 +1,76 @@
+/// The lexical rules RFC 8601 §2.2 borrows from RFC 2045 §5.1 (token, quoted-string) and
+/// RFC 5322 §3.2 (comment, local-part), applied when writing values.
+enum AuthenticationResultsSyntax {
+    /// A `value` (RFC 2045 §5.1: token / quoted-string): the text itself when it is a token,
+    /// otherwise a quoted-string.
+    static func value(_ text: String) -> String {
+        isToken(text) ? text : quoted(text)
+    }
+
+    /// A `pvalue` (RFC 8601 §2.2): like ``value(_:)``, but `[local-part] "@" domain-name` is
+    /// also written bare, as in `header.i=@example.com` or `smtp.mailfrom=user@example.com`.
+    static func propertyValue(_ text: String) -> String {
+        isToken(text) || isAddress(text) ? text : quoted(text)
+    }
+
+    /// A keyword (method, result, ptype, property): kept when it is a token, else reduced to its
+    /// token characters, since these come from code and never need quoting.
+    static func keyword(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter(isTokenCharacter)))
+    }
+
+    /// An RFC 5322 §3.2.2 comment: parentheses and backslashes escaped as quoted-pairs.
+    static func comment(_ text: String) -> String {
+        var output = "("
+        for scalar in printable(text).unicodeScalars {
+            if scalar == "(" || scalar == ")" || scalar == "\\" { output.append("\\") }
+            output.unicodeScalars.append(scalar)
+        }
+        return output + ")"
+    }
+
+    /// An RFC 5322 §3.2.4 quoted-string: `"` and `\` escaped as quoted-pairs.
+    static func quoted(_ text: String) -> String {
+        var output = "\""
+        for scalar in printable(text).unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { output.append("\\") }
+            output.unicodeScalars.append(scalar)
+        }
+        return output + "\""
+    }
+
+    /// RFC 2045 §5.1 token: one or more US-ASCII characters other than space, controls and
+    /// tspecials.
+    static func isToken(_ text: String) -> Bool {
+        !text.isEmpty && text.unicodeScalars.allSatisfy(isTokenCharacter)
+    }
+
+    private static func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value > 0x20 && scalar.value < 0x7F && !"()<>@,;:\\\"/[]?=".unicodeScalars.contains(scalar)
+    }
+
+    /// `[ dot-atom-text ] "@" domain-name`, the bare form a pvalue may take.
+    private static func isAddress(_ text: String) -> Bool {
+        guard let at = text.lastIndex(of: "@") else { return false }
+        let local = text[..<at]
+        let domain = text[text.index(after: at)...]
+        let localIsDotAtom = local.isEmpty || (
+            !local.hasPrefix(".") && !local.hasSuffix(".") && !local.contains("..")
+                && local.unicodeScalars.allSatisfy { $0 == "." || isAtext($0) })
+        return localIsDotAtom && DomainNameSyntax.isDomainName(domain, minimumLabels: 1)
+    }
+
+    /// RFC 5322 §3.2.3 atext, US-ASCII only.
+    private static func isAtext(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+            || "!#$%&'*+-/=?^_`{|}~".unicodeScalars.contains(scalar)
+    }
+
+    /// `text` with CR, LF and other control characters replaced by spaces, so that it cannot end
+    /// or fold the header field.
+    private static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map {
+            $0.value < 0x20 || $0.value == 0x7F ? " " : $0
+        }))
+    }
+}

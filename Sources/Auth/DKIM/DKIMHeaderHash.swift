@@ -1,0 +1,60 @@
+import Crypto
+import Foundation
+
+/// Computes the header hash of RFC 6376 §3.7 hash step 2 for the signatures of one message.
+struct DKIMHeaderHash {
+    /// The header block, top to bottom.
+    let fields: [HeaderField]
+    /// Positions of the fields with each lower-cased name, top to bottom.
+    private let positions: [String: [Int]]
+
+    init(fields: [HeaderField]) {
+        self.fields = fields
+        var positions: [String: [Int]] = [:]
+        for (index, field) in fields.enumerated() {
+            // RFC 6376 §3.4.5 shows white space before the colon; it is not part of the name
+            // that h= lists.
+            let name = field.lowercasedName.trimmingCharacters(in: .whitespaces)
+            positions[name, default: []].append(index)
+        }
+        self.positions = positions
+    }
+
+    /// The fields `signature` signs, in the order it signs them.
+    ///
+    /// RFC 6376 §5.4.2: each name in `h=` takes the bottom-most instance not yet taken, so a
+    /// repeated name walks up the header block; a name with no instance left (over-signing)
+    /// contributes nothing (§3.5 h=). The signature's own field is never one of them (§3.5:
+    /// h= "MUST NOT include the DKIM-Signature header field that is being created or verified").
+    func selectedFields(for signature: DKIMSignature, at ownIndex: Int) -> [HeaderField] {
+        // For each name, the candidates below this position in the list are still free.
+        var free: [String: Int] = [:]
+        var selected: [HeaderField] = []
+        for name in signature.signedFields {
+            guard let candidates = positions[name] else { continue }
+            var upper = free[name] ?? candidates.count
+            while upper > 0 && candidates[upper - 1] == ownIndex { upper -= 1 }
+            guard upper > 0 else { continue }
+            selected.append(fields[candidates[upper - 1]])
+            free[name] = upper - 1
+        }
+        return selected
+    }
+
+    /// SHA-256 over the selected fields, each canonicalized and ended with CRLF, then the
+    /// signature field itself with its `b=` value removed and no final CRLF (RFC 6376 §3.7).
+    func digest(for signature: DKIMSignature, at ownIndex: Int) -> SHA256.Digest {
+        var hash = SHA256()
+        var buffer: [UInt8] = []
+        for field in selectedFields(for: signature, at: ownIndex) {
+            buffer.removeAll(keepingCapacity: true)
+            signature.headerCanonicalization.appendHeader(field, to: &buffer)
+            hash.update(data: buffer)
+        }
+        buffer.removeAll(keepingCapacity: true)
+        signature.headerCanonicalization.appendHeader(
+            fields[ownIndex], excluding: signature.tags["b"]?.valueRegion, terminated: false, to: &buffer)
+        hash.update(data: buffer)
+        return hash.finalize()
+    }
+}
