@@ -61,8 +61,11 @@ public struct Configuration: Sendable, Hashable {
 
     // MARK: DMARC policy
 
+    /// The DMARC specification to follow (`DMARCStandard`). RFC 9989 is the current one; RFC
+    /// 7489 stays for sites that want its Public Suffix List and `pct` sampling.
+    public var dmarcStandard: DMARCStandard = .rfc9989
     /// The Public Suffix List file for RFC 7489 organizational domains (`PublicSuffixList`);
-    /// RFC 9989's DNS tree walk does not need it.
+    /// read only with `DMARCStandard rfc7489`, as RFC 9989's DNS tree walk does not need it.
     public var publicSuffixListFile: String?
     /// ARC sealer domains, lower-cased, trusted to vouch for a message that fails DMARC after
     /// forwarding (`DomainWhitelist`).

@@ -49,9 +49,12 @@ extension ConfigurationKey {
                  "check SPF when no trusted SPF result arrived with the message (OpenDMARC's default is false)"),
 
         // DMARC policy and what to do with failing mail.
+        .setting("DMARCStandard", \.dmarcStandard,
+                 .parsed("rfc9989 or rfc7489", Configuration.DMARCStandard.init(parsing:)),
+                 "rfc9989 finds policies with the DNS tree walk; rfc7489 uses the Public Suffix List and pct sampling"),
         .optional("PublicSuffixList", \.publicSuffixListFile, .path,
-                  "Public Suffix List file for RFC 7489 organizational domains; RFC 9989's DNS tree walk needs none",
-                  whenUnset: "no list", example: "/usr/share/publicsuffix/public_suffix_list.dat"),
+                  "Public Suffix List file for DMARCStandard rfc7489 (unset: Debian's list); rfc9989 needs none",
+                  whenUnset: "Debian's list", example: "/usr/share/publicsuffix/public_suffix_list.dat"),
         .list("DomainWhitelist", \.trustedARCSealers, .domain,
               "ARC sealer domains trusted to vouch for forwarded mail that fails DMARC",
               whenUnset: "no sealer", example: "google.com, outlook.com"),

@@ -38,14 +38,3 @@ struct ResolverService: Service {
         resolver.shutdown()
     }
 }
-
-extension Configuration {
-    /// How the DNS resolver is set up from `Nameservers`, `DNSTimeout` and `DNSSECTrustAnchorFile`.
-    var resolverOptions: UnboundResolver.Options {
-        UnboundResolver.Options(
-            forwarders: nameservers.map(\.description),
-            timeout: dnsTimeout,
-            trustAnchorFile: dnssecTrustAnchorFile
-        )
-    }
-}

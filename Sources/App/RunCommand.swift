@@ -13,44 +13,17 @@ struct RunCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "FILE"))
-    var config: String?
-
-    @Flag(help: "Read no configuration file: start from the built-in defaults.")
-    var builtinDefaults = false
-
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a setting.", valueName: "Key=Value"))
-    var overrides: [String] = []
-
-    func validate() throws {
-        if builtinDefaults && config != nil {
-            throw ValidationError("--config and --builtin-defaults exclude each other")
-        }
-    }
+    @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
-        var parser = ConfigurationParser()
-        let source: String
-        if let file = config ?? (builtinDefaults ? nil : Self.existingDefaultFile()) {
-            parser.load(file: file)
-            source = file
-        } else {
-            source = "built-in defaults"
-        }
-        overrides.forEach { parser.applyOverride($0) }
-        for diagnostic in parser.diagnostics {
-            FileHandle.standardError.write(Data("\(diagnostic)\n".utf8))
-        }
-        guard !parser.hasErrors else { throw ExitCode.failure }
-
-        let configuration = parser.configuration
+        let configuration = try options.load()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = configuration.logLevel
             return handler
         }
         let logger = Logger(label: "dmarcd")
-        logger.notice("dmarcd \(DmarcdVersion.current) starting with \(source)")
+        logger.notice("dmarcd \(DmarcdVersion.current) starting with \(options.file ?? "built-in defaults")")
         do {
             try await Daemon(configuration: configuration, logger: logger).run()
         } catch {
@@ -58,9 +31,5 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         logger.notice("dmarcd stopped")
-    }
-
-    private static func existingDefaultFile() -> String? {
-        FileManager.default.fileExists(atPath: Configuration.defaultPath) ? Configuration.defaultPath : nil
     }
 }
