@@ -5,9 +5,7 @@ extension MilterCommand {
         var payload: [UInt8] = []
         switch self {
         case .negotiate(let version, let actions, let flags):
-            payload.appendUInt32(version)
-            payload.appendUInt32(actions.rawValue)
-            payload.appendUInt32(flags.rawValue)
+            payload.appendNegotiation(version, actions, flags)
         case .macros(let forCode, let macros):
             payload.append(forCode)
             for (name, value) in macros.sorted(by: { $0.key < $1.key }) {
@@ -42,12 +40,7 @@ extension MilterCommand {
         case .data, .endOfHeaders, .abort, .quit, .quitNewConnection:
             break
         }
-        var frame: [UInt8] = []
-        frame.reserveCapacity(5 + payload.count)
-        frame.appendUInt32(UInt32(1 + payload.count))
-        frame.append(code.asciiValue!)
-        frame.append(contentsOf: payload)
-        return frame
+        return .milterFrame(code: code, payload: payload)
     }
 }
 

@@ -70,9 +70,7 @@ extension MilterCommand {
         var reader = PayloadReader(bytes: payload, command: code)
         switch code {
         case UInt8(ascii: "O"):
-            let version = try reader.uint32()
-            let actions = MilterActions(rawValue: try reader.uint32())
-            let flags = MilterProtocolFlags(rawValue: try reader.uint32())
+            let (version, actions, flags) = try reader.negotiation()
             // Newer MTAs may append fields this version does not know; they carry nothing we need.
             reader.skipRest()
             self = .negotiate(version: version, actions: actions, protocolFlags: flags)
@@ -146,6 +144,11 @@ struct PayloadReader {
     mutating func byte() throws(MilterProtocolError) -> UInt8 {
         guard let byte = bytes.popFirst() else { throw truncated("a byte") }
         return byte
+    }
+
+    /// The version, actions and protocol flags of an option negotiation, in that order.
+    mutating func negotiation() throws(MilterProtocolError) -> (UInt32, MilterActions, MilterProtocolFlags) {
+        (try uint32(), MilterActions(rawValue: try uint32()), MilterProtocolFlags(rawValue: try uint32()))
     }
 
     mutating func uint16() throws(MilterProtocolError) -> UInt16 {

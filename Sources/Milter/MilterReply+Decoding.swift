@@ -4,9 +4,7 @@ extension MilterReply {
         var reader = PayloadReader(bytes: payload, command: code)
         switch code {
         case UInt8(ascii: "O"):
-            let version = try reader.uint32()
-            let actions = MilterActions(rawValue: try reader.uint32())
-            let flags = MilterProtocolFlags(rawValue: try reader.uint32())
+            let (version, actions, flags) = try reader.negotiation()
             self = .negotiate(version: version, actions: actions, protocolFlags: flags)
         case UInt8(ascii: "c"): self = .continue
         case UInt8(ascii: "a"): self = .accept

@@ -27,9 +27,7 @@ public enum MilterReply: Sendable, Hashable {
         switch self {
         case .negotiate(let version, let actions, let flags):
             code = "O"
-            payload.appendUInt32(version)
-            payload.appendUInt32(actions.rawValue)
-            payload.appendUInt32(flags.rawValue)
+            payload.appendNegotiation(version, actions, flags)
         case .continue: code = "c"
         case .accept: code = "a"
         case .reject: code = "r"
@@ -58,6 +56,14 @@ public enum MilterReply: Sendable, Hashable {
             code = "q"
             payload.appendCString(reason)
         }
+        return .milterFrame(code: code, payload: payload)
+    }
+}
+
+extension [UInt8] {
+    /// A frame: the length of what follows (code and payload) as 32 bits in network order, the
+    /// code, the payload.
+    static func milterFrame(code: Character, payload: [UInt8]) -> [UInt8] {
         var frame: [UInt8] = []
         frame.reserveCapacity(5 + payload.count)
         frame.appendUInt32(UInt32(1 + payload.count))
@@ -65,9 +71,13 @@ public enum MilterReply: Sendable, Hashable {
         frame.append(contentsOf: payload)
         return frame
     }
-}
 
-extension [UInt8] {
+    mutating func appendNegotiation(_ version: UInt32, _ actions: MilterActions, _ flags: MilterProtocolFlags) {
+        appendUInt32(version)
+        appendUInt32(actions.rawValue)
+        appendUInt32(flags.rawValue)
+    }
+
     mutating func appendUInt32(_ value: UInt32) {
         append(contentsOf: [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16),
                             UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)])

@@ -1,19 +1,7 @@
 import Auth
 import DNS
 import Testing
-
-/// A small, fast, seedable generator (SplitMix64), so that every run sees the same inputs.
-struct DMARCSplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 @Suite("Hostile From fields and DMARC records")
 struct DMARCFromFuzzTests {
@@ -25,7 +13,7 @@ struct DMARCFromFuzzTests {
         "Ä", "𝔘", "=?koi8-r?b?8NLJ18XU?=", "undisclosed-recipients:;", "a@example.com", "Jane <jane@example.com>",
     ]
 
-    static func randomValue(_ generator: inout DMARCSplitMix) -> String {
+    static func randomValue(_ generator: inout SeededGenerator) -> String {
         switch generator.next() % 50 {
         case 0:
             return String(repeating: "(", count: Int(generator.next() % 5000))
@@ -43,7 +31,7 @@ struct DMARCFromFuzzTests {
     }
 
     /// A valid address list with a few random pieces inserted, replaced or removed.
-    static func wellFormedThenMutated(_ generator: inout DMARCSplitMix) -> String {
+    static func wellFormedThenMutated(_ generator: inout SeededGenerator) -> String {
         let names = ["", "Jane ", "\"Doe, Jane\" ", "=?utf-8?q?J=C3=A9r=C3=B4me?= ", "John Q. Public ", "(c) "]
         let locals = ["jane", "j.doe", "\"j d\"", "a..b", "δοκιμή"]
         let domains = ["example.com", "bank.example", "mail.example.com", "bücher.example", "[192.0.2.1]", "EXAMPLE.COM"]
@@ -66,7 +54,7 @@ struct DMARCFromFuzzTests {
 
     @Test("10,000 random From values are parsed and evaluated without a crash or a hang", .timeLimit(.minutes(2)))
     func randomFromValues() async throws {
-        var generator = DMARCSplitMix(state: 0x5EED_DA7A_2026)
+        var generator = SeededGenerator(seed: 0x5EED_DA7A_2026)
         let resolver = try StaticResolver(zone: """
             _dmarc.example.com. TXT "v=DMARC1; p=reject"
             _dmarc.bank.example. TXT "v=DMARC1; p=quarantine; psd=y"
@@ -101,7 +89,7 @@ struct DMARCFromFuzzTests {
 
     @Test("10,000 random TXT records are parsed without a crash", .timeLimit(.minutes(1)))
     func randomRecords() {
-        var generator = DMARCSplitMix(state: 0xD3A2_C001)
+        var generator = SeededGenerator(seed: 0xD3A2_C001)
         var parsed = 0
         for _ in 0..<10_000 {
             let count = Int(generator.next() % 30)

@@ -1,22 +1,11 @@
 import Auth
 import DNS
 import Testing
+import TestSupport
 
 /// Random header blocks through SPF, DKIM and DMARC together: every one must end in a verdict
 /// whose Authentication-Results field renders and parses back, never a crash or a hang.
 struct MessageAuthenticatorFuzzTests {
-    /// SplitMix64: small, fast and the same on every machine, so a failure can be replayed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let names = ["From", "from", "FROM", "To", "Subject", "DKIM-Signature", "Authentication-Results",
                         "Received", "Sender", "Reply-To", "X-Junk", "", " ", "Fr om", "From:", "\u{00e9}"]
 
@@ -52,7 +41,7 @@ struct MessageAuthenticatorFuzzTests {
 
     @Test(.timeLimit(.minutes(2)))
     func tenThousandRandomHeaderBlocksAllEndInAVerdict() async throws {
-        var generator = SeededGenerator(state: 20261129)
+        var generator = SeededGenerator(seed: 20261129)
         let settings = MessageAuthenticator.Settings(authservID: "mx.example.test")
         for _ in 0..<10_000 {
             let envelope = MessageAuthenticator.Envelope(

@@ -16,7 +16,7 @@ enum DKIMBase64 {
                 continue
             }
             // Data after padding means the value is two values run together, or garbage.
-            guard padding == 0, let sextet = value(of: byte) else { return nil }
+            guard padding == 0, let sextet = MessageByte.base64Value(byte) else { return nil }
             accumulator = accumulator << 6 | UInt32(sextet)
             pending += 1
             if pending == 4 {
@@ -40,16 +40,5 @@ enum DKIMBase64 {
             return nil
         }
         return output
-    }
-
-    private static func value(of byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte - UInt8(ascii: "A")
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - UInt8(ascii: "a") + 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0") + 52
-        case UInt8(ascii: "+"): 62
-        case UInt8(ascii: "/"): 63
-        default: nil
-        }
     }
 }

@@ -12,7 +12,7 @@ enum DKIMQuotedPrintable {
         while let byte = iterator.next() {
             if MessageByte.isFWS(byte) { continue }
             if byte == MessageByte.equals {
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                guard let high = iterator.next().flatMap(MessageByte.hexValue), let low = iterator.next().flatMap(MessageByte.hexValue) else {
                     return nil
                 }
                 output.append(high << 4 | low)
@@ -23,14 +23,5 @@ enum DKIMQuotedPrintable {
             output.append(byte)
         }
         return output
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        default: nil
-        }
     }
 }

@@ -51,7 +51,7 @@ enum MailboxDisplayName {
             if byte == UInt8(ascii: "_") {
                 output.append(0x20)
             } else if byte == UInt8(ascii: "=") {
-                guard index + 2 < text.endIndex, let high = hexValue(text[index + 1]), let low = hexValue(text[index + 2]) else {
+                guard index + 2 < text.endIndex, let high = MessageByte.hexValue(text[index + 1]), let low = MessageByte.hexValue(text[index + 2]) else {
                     return nil
                 }
                 output.append(high << 4 | low)
@@ -70,7 +70,7 @@ enum MailboxDisplayName {
         var accumulator: UInt32 = 0
         var bits = 0
         for byte in text where byte != UInt8(ascii: "=") {
-            guard let value = base64Value(byte) else { return nil }
+            guard let value = MessageByte.base64Value(byte) else { return nil }
             accumulator = accumulator << 6 | UInt32(value)
             bits += 6
             if bits >= 8 {
@@ -79,25 +79,5 @@ enum MailboxDisplayName {
             }
         }
         return output
-    }
-
-    private static func base64Value(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte - UInt8(ascii: "A")
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - UInt8(ascii: "a") + 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0") + 52
-        case UInt8(ascii: "+"): 62
-        case UInt8(ascii: "/"): 63
-        default: nil
-        }
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        default: nil
-        }
     }
 }
