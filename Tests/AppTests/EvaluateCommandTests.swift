@@ -87,6 +87,15 @@ struct EvaluateCommandTests {
         #expect(output.contains("not aligned"), "\(output)")
     }
 
+    /// OpenDKIM 2.11 still passes rsa-sha1, so OpenDMARC 1.4.2 lets such mail align and pass.
+    @Test func rsaSHA1SignatureIsRefusedSoItCannotCarryDMARC() throws {
+        let signed = try signer.sign(Array(Self.message.utf8), keyFile: key.privateKeyFile, algorithm: "rsa-sha1",
+                                     domain: "example.com")
+        let (_, output) = try evaluate(signed, clientIP: "203.0.113.5", mailFrom: "<bounce@example.com>")
+        #expect(output.contains("dkim=permerror"))
+        #expect(output.contains("dmarc=fail (p=reject dis=reject) header.from=example.com"), "\(output)")
+    }
+
     @Test func alteredBodyBreaksTheSignature() throws {
         var signed = try signer.sign(Array(Self.message.utf8), key: key, domain: "example.com")
         signed += Array("P.S. send the money elsewhere.\r\n".utf8)
