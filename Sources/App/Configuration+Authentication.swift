@@ -4,7 +4,8 @@ import Foundation
 
 extension Configuration {
     /// How the message checks are set up from `AuthservID`, `TrustedAuthservIDs`,
-    /// `SPFSelfValidate`, `DMARCStandard`, `PublicSuffixList` and `RejectMultiValueFrom`. `hostName` stands in for an unset AuthservID or `HOSTNAME`.
+    /// `SPFSelfValidate`, `DMARCStandard`, `PublicSuffixList`, `MultiValueFrom` and
+    /// `RejectMultiValueFrom`. `hostName` stands in for an unset AuthservID or `HOSTNAME`.
     func authenticatorSettings(hostName: String) throws -> MessageAuthenticator.Settings {
         let mode: DMARCEvaluator.Mode
         switch dmarcStandard {
@@ -18,9 +19,11 @@ extension Configuration {
                 throw ConfigurationLoadError("PublicSuffixList \(file): \(error)")
             }
         }
-        // OpenDMARC's RejectMultiValueFrom rejects a From: with addresses in several domains;
-        // without it, each domain is evaluated and the strictest outcome counts (RFC 9989 §11.5).
-        let handling: DMARCEvaluator.AuthorDomainHandling = rejectMultiValueFrom ? .reject : .evaluateEach
+        let handling: DMARCEvaluator.AuthorDomainHandling = switch rejectMultiValueFrom ? .reject : multiValueFrom {
+        case .reject: .reject
+        case .evaluate: .evaluateEach
+        case .skip: .skip
+        }
         let id = authservID.flatMap { $0 == "HOSTNAME" ? nil : $0 } ?? hostName
         return MessageAuthenticator.Settings(
             authservID: id, dmarc: .init(mode: mode, authorDomainHandling: handling),

@@ -79,8 +79,11 @@ public struct Configuration: Sendable, Hashable {
     public var rejectString = "rejected by DMARC policy for %s"
     /// Sends mail that fails under `p=quarantine` to Postfix's hold queue (`HoldQuarantinedMessages`).
     public var holdQuarantinedMessages = false
-    /// Rejects a From: field whose addresses are in different domains (`RejectMultiValueFrom`).
+    /// Rejects a From: field whose addresses are in different domains (`RejectMultiValueFrom`);
+    /// OpenDMARC's form of `MultiValueFrom reject`, which it overrides when true.
     public var rejectMultiValueFrom = false
+    /// How a From: field without a single Author Domain is handled (`MultiValueFrom`).
+    public var multiValueFrom: MultiValueFrom = .evaluate
     /// Rejects mail whose From: domain cannot be found (`RequiredFrom`).
     public var requiredFrom = false
     /// Rejects mail that breaks the header field counts of RFC 5322 §3.6 (`RequiredHeaders`).

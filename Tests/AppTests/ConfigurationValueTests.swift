@@ -1,7 +1,9 @@
+import Auth
 import DNS
 import Testing
 
 @testable import App
+import TestSupport
 
 /// How the values of single keys are read and checked.
 @Suite struct ConfigurationValueTests {
@@ -156,5 +158,47 @@ import Testing
 
     @Test func anAuthservIDCannotHoldASpace() {
         #expect(read("AuthservID mx example").1 == ["AuthservID: \"mx example\" is not one authserv-id; it contains a space"])
+    }
+}
+
+struct ConfigurationAuthenticationTests {
+    private func settings(_ lines: String) throws -> MessageAuthenticator.Settings {
+        var parser = ConfigurationParser()
+        parser.parse(lines, file: "test.conf")
+        #expect(!parser.hasErrors, "\(parser.diagnostics)")
+        return try parser.configuration.authenticatorSettings(hostName: "mx.example.test")
+    }
+
+    @Test(arguments: [
+        ("", DMARCEvaluator.AuthorDomainHandling.evaluateEach),
+        ("MultiValueFrom skip\n", .skip),
+        ("MultiValueFrom REJECT\n", .reject),
+        ("RejectMultiValueFrom true\nMultiValueFrom skip\n", .reject),
+    ])
+    func fromFieldHandlingFollowsTheKeys(lines: String, handling: DMARCEvaluator.AuthorDomainHandling) throws {
+        #expect(try settings(lines).dmarc.authorDomainHandling == handling)
+    }
+
+    @Test func authservIDDefaultsToTheHostNameAndHOSTNAMEMeansItToo() throws {
+        #expect(try settings("").authservID == "mx.example.test")
+        #expect(try settings("AuthservID HOSTNAME\n").authservID == "mx.example.test")
+        #expect(try settings("AuthservID mail.example.org\n").authservID == "mail.example.org")
+    }
+
+    @Test func rfc7489StandardLoadsThePublicSuffixList() throws {
+        let list = Fixtures.corpus("publicsuffix/public_suffix_list.dat").path
+        guard case .rfc7489 = try settings("DMARCStandard rfc7489\nPublicSuffixList \(list)\n").dmarc.mode else {
+            Issue.record("expected RFC 7489 mode")
+            return
+        }
+        #expect(throws: ConfigurationLoadError.self) {
+            try settings("DMARCStandard rfc7489\nPublicSuffixList /nonexistent/list.dat\n")
+        }
+    }
+
+    @Test func spfResultsOfTrustedHostsAreUsedOnlyWhenNotCheckingSPF() throws {
+        let settings = try settings("SPFSelfValidate false\nTrustedAuthservIDs gw.example.test, HOSTNAME\n")
+        #expect(!settings.checksSPF)
+        #expect(settings.trustedAuthservIDs == ["gw.example.test", "mx.example.test"])
     }
 }
