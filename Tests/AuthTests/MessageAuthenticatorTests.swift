@@ -133,11 +133,39 @@ struct MessageAuthenticatorTests {
         #expect(verdict.dmarc.result == .fail)
     }
 
+    @Test func cancelledCheckEndsWithoutWaitingForDNS() async throws {
+        var resolver = try Self.zone(dmarcForJck: "v=DMARC1; p=reject")
+        resolver.fail("ietf.org", with: .timeout)
+        var settings = Self.settings
+        settings.spfLimits.deadline = .seconds(30)
+        let check = MessageAuthenticator(resolver: SlowResolver(base: resolver), settings: settings, envelope: Self.listEnvelope)
+        let started = ContinuousClock.now
+        check.cancel()
+        var finished = check
+        let verdict = await finished.finish()
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(verdict.spf?.result == .temperror)
+    }
+
     @Test func dnsFailureForThePolicyIsTemperrorAndAsksForNothing() async throws {
         var resolver = try Self.zone(dmarcForJck: "v=DMARC1; p=reject")
         resolver.fail("_dmarc.jck.com", with: .timeout)
         let verdict = try await Self.verdict(try Self.corpusMessage().message, resolver: resolver)
         #expect(verdict.dmarc.result == .temperror)
         #expect(verdict.dmarc.disposition == .none)
+    }
+}
+
+/// Answers like the resolver it wraps, but only after ten seconds unless the task is cancelled.
+struct SlowResolver: DNSResolver {
+    let base: StaticResolver
+
+    func resolve(_ name: String, type: DNSRecordType) async throws(DNSError) -> DNSAnswer<DNSRecord> {
+        do {
+            try await Task.sleep(for: .seconds(10))
+        } catch {
+            throw .timeout
+        }
+        return try await base.resolve(name, type: type)
     }
 }

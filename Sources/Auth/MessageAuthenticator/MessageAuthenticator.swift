@@ -116,6 +116,12 @@ public struct MessageAuthenticator: Sendable {
         dkim.body(chunk)
     }
 
+    /// Stops the checks of a message that will not be finished (the MTA aborted it): the SPF
+    /// check asks DNS nothing more.
+    public func cancel() {
+        spfCheck?.cancel()
+    }
+
     /// Finishes DKIM, waits for SPF, evaluates DMARC and assembles the verdict.
     public mutating func finish() async -> MessageVerdict {
         let dkimResults = await dkim.finish()
