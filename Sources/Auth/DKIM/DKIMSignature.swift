@@ -136,7 +136,7 @@ struct DKIMSignature: Sendable, Hashable {
     }
 
     /// §3.5 c=: "header/body"; one name alone is the header's, with simple for the body.
-    private static func canonicalizations(_ text: String?) throws(DKIMFailure)
+    static func canonicalizations(_ text: String?) throws(DKIMFailure)
         -> (DKIMCanonicalization, DKIMCanonicalization) {
         guard let text else { return (.simple, .simple) }
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
@@ -181,14 +181,14 @@ struct DKIMSignature: Sendable, Hashable {
     }
 
     /// §3.5 l=: `1*76DIGIT`; a value too large for `Int` is held as `Int.max`.
-    private static func length(_ value: [UInt8]) throws(DKIMFailure) -> Int {
+    static func length(_ value: [UInt8]) throws(DKIMFailure) -> Int {
         guard value.count <= 76, let number = decimal(value) else { throw .signatureSyntax("l= is not a number") }
         return number
     }
 
     /// §3.5 t= and x=: `1*12DIGIT`; "implementations MAY consider any value longer than 12
     /// digits to be infinite", which is `Int.max` here.
-    private static func time(_ tag: DKIMTagList.Tag) throws(DKIMFailure) -> Int {
+    static func time(_ tag: DKIMTagList.Tag) throws(DKIMFailure) -> Int {
         guard let number = decimal(tag.value) else { throw .signatureSyntax("\(tag.name)= is not a number") }
         return tag.value.count > 12 ? Int.max : number
     }
