@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
@@ -27,7 +28,15 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        .target(name: "Milter", dependencies: ["Auth"]),
+        .target(
+            name: "Milter",
+            dependencies: [
+                "Auth",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "Store", dependencies: ["Auth"]),
         .target(name: "Reporter", dependencies: ["Store", "Auth", "DNS"]),
         .target(name: "HTTP", dependencies: ["Store"]),
@@ -52,7 +61,10 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["DNS"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "TestSupport", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "MilterTests", dependencies: ["Milter"]),
+        .testTarget(
+            name: "MilterTests",
+            dependencies: ["Milter", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(name: "AppTests", dependencies: ["App", "TestSupport"]),
     ]
 )

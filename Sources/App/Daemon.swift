@@ -1,26 +1,38 @@
 import DNS
+import Foundation
 import Logging
+import Milter
 import ServiceLifecycle
 
 /// The running daemon: every long-lived part as a service of one group, started together and
 /// stopped together on SIGTERM or SIGINT.
 struct Daemon {
+    /// How long open milter connections may take to finish after SIGTERM before they are cut;
+    /// Postfix keeps one per SMTP session, so this bounds the wait for slow clients.
+    static let shutdownGracePeriod: Duration = .seconds(10)
+
     let configuration: Configuration
     let logger: Logger
 
     func run() async throws {
         let resolver = try UnboundResolver(options: configuration.resolverOptions)
+        let settings = try configuration.milterFilterSettings(hostName: ProcessInfo.processInfo.hostName)
+        let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger)
+        let server = try await MilterServer.bind(to: configuration.milterServerAddress, filter: filter, logger: logger)
         logger.notice("""
-            not listening yet: this build has no milter (Socket \(configuration.socket)) \
-            and no status page (StatusPageListen \(configuration.statusPageAddress))
+            milter listening on \(configuration.milterServerAddress); \
+            no status page in this build (StatusPageListen \(configuration.statusPageAddress))
             """)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: ResolverService(resolver: resolver, logger: logger))],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: ResolverService(resolver: resolver, logger: logger)),
+                .init(service: MilterService(server: server)),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
+        groupConfiguration.maximumGracefulShutdownDuration = Self.shutdownGracePeriod
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
     }
 }
@@ -36,5 +48,19 @@ struct ResolverService: Service {
         logger.info("DNS queries go to \(resolver.forwarders.joined(separator: ", "))")
         try? await gracefulShutdown()
         resolver.shutdown()
+    }
+}
+
+/// Serves Postfix until shutdown: then stops accepting and lets open connections finish, until
+/// the group's grace period runs out and cancels them.
+struct MilterService: Service {
+    let server: MilterServer<DMARCMilterFilter>
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await server.run()
+        } onGracefulShutdown: {
+            server.stopAccepting()
+        }
     }
 }

@@ -24,7 +24,9 @@ struct DaemonProcessTests {
     @Test(arguments: [SIGTERM, SIGINT])
     func runStartsWithBuiltInDefaultsAndStopsCleanlyOnSignal(signal: Int32) throws {
         let dns = try SilentDNSServer()
-        let (daemon, log) = try start(["run", "--builtin-defaults", "--set", "Nameservers=\(dns.forwarder)"])
+        let milterPort = try FreePort.udpAndTCP()
+        let (daemon, log) = try start(["run", "--builtin-defaults", "--set", "Nameservers=\(dns.forwarder)",
+                                       "--set", "Socket=inet:\(milterPort)@127.0.0.1"])
         let deadline = Date().addingTimeInterval(10)
         // The resolver service announces itself once the daemon traps its signals.
         while !text(log).contains("DNS queries go to") && Date() < deadline && daemon.isRunning {
@@ -32,6 +34,7 @@ struct DaemonProcessTests {
         }
         #expect(text(log).contains("starting with built-in defaults"), "\(text(log))")
         #expect(text(log).contains("DNS queries go to \(dns.forwarder)"))
+        #expect(text(log).contains("milter listening on inet:\(milterPort)@127.0.0.1"), "\(text(log))")
         daemon.send(signal)
         #expect(daemon.waitForExit(timeout: 5))
         #expect(daemon.exitCode == 0)

@@ -1,0 +1,64 @@
+import Auth
+import DNS
+import Foundation
+import Milter
+
+extension Configuration {
+    /// How the milter treats mail, from `RejectFailures`, `RejectString`,
+    /// `HoldQuarantinedMessages`, `IgnoreHosts`, `IgnoreAuthenticatedClients`, `IgnoreMailFrom`,
+    /// `SoftwareHeader`, `AuthservID` and `AuthservIDWithJobID`.
+    func milterFilterSettings(hostName: String) throws -> MilterFilterSettings {
+        var settings = MilterFilterSettings(authenticator: try authenticatorSettings(hostName: hostName))
+        // OpenDMARC names the MTA's host when AuthservID is unset; the MTA says it in macro `j`.
+        settings.authservIDFromMTA = authservID == nil
+        settings.authservIDWithQueueID = authservIDWithJobID
+        settings.rejectFailures = rejectFailures
+        settings.rejectText = rejectString
+        settings.holdQuarantined = holdQuarantinedMessages
+        settings.ignoreAuthenticatedClients = ignoreAuthenticatedClients
+        settings.ignoredFromDomains = Set(ignoreMailFrom)
+        settings.softwareHeader = softwareHeader ? "dmarcd \(DmarcdVersion.current)" : nil
+        if let ignoreHostsFile {
+            settings.ignoredNetworks = try Self.ignoredNetworks(inFile: ignoreHostsFile)
+        }
+        return settings
+    }
+
+    /// Where the milter listens, from `Socket`.
+    var milterServerAddress: MilterServerAddress {
+        switch socket {
+        case .inet(let host, let port): .inet(host: host, port: Int(port))
+        case .inet6(let host, let port): .inet6(host: host, port: Int(port))
+        case .unix(let path): .unix(path: path)
+        }
+    }
+
+    /// The addresses and CIDR blocks of an `IgnoreHosts` file: one a line, `#` starts a comment.
+    static func ignoredNetworks(inFile path: String) throws -> [MilterFilterSettings.Network] {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationLoadError("IgnoreHosts \(path): \(error.localizedDescription)")
+        }
+        var networks: [MilterFilterSettings.Network] = []
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.prefix { $0 != "#" }.trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty else { continue }
+            let parts = line.split(separator: "/", maxSplits: 1)
+            guard let address = IPAddress(parts[0]) else {
+                throw ConfigurationLoadError("IgnoreHosts \(path) line \(number + 1): \"\(line)\" is not an IP address or CIDR block")
+            }
+            let maximum = address.isIPv4 ? 32 : 128
+            guard parts.count == 2 else {
+                networks.append(.init(address))
+                continue
+            }
+            guard let length = Int(parts[1]), (0...maximum).contains(length) else {
+                throw ConfigurationLoadError("IgnoreHosts \(path) line \(number + 1): \"\(parts[1])\" is not a prefix length from 0 to \(maximum)")
+            }
+            networks.append(.init(address, prefixLength: length))
+        }
+        return networks
+    }
+}

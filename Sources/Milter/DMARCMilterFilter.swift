@@ -1,0 +1,125 @@
+import Auth
+import DNS
+import Logging
+
+/// The DMARC policy behind dmarcd's milter: checks SPF, DKIM and DMARC with
+/// ``MessageAuthenticator``, replaces forged Authentication-Results fields with our own, and
+/// rejects or holds failing mail when configured to.
+public struct DMARCMilterFilter: MilterMessageFilter {
+    private let resolver: any DNSResolver
+    private let settings: MilterFilterSettings
+    private let logger: Logger
+
+    /// A filter that looks names up with `resolver` and logs one line per checked message.
+    public init(resolver: any DNSResolver, settings: MilterFilterSettings, logger: Logger) {
+        self.resolver = resolver
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// False for clients in ``MilterFilterSettings/ignoredNetworks``.
+    public func checksConnection(_ connection: MilterConnection) -> Bool {
+        guard let ip = connection.clientIP, settings.ignoredNetworks.contains(where: { $0.contains(ip) }) else {
+            return true
+        }
+        logger.debug("not checking mail from \(ip): an ignored host")
+        return false
+    }
+
+    /// Starts the checks with the client, HELO and MAIL FROM; nil for authenticated clients
+    /// when ``MilterFilterSettings/ignoreAuthenticatedClients`` is set.
+    public func startMessage(connection: MilterConnection, envelope: MilterEnvelope) -> Message? {
+        if settings.ignoreAuthenticatedClients, let user = envelope.macros["{auth_authen}"], !user.isEmpty {
+            logger.debug("\(envelope.macros["i"] ?? "NOQUEUE"): not checking mail from authenticated client \(user)")
+            return nil
+        }
+        var authenticatorSettings = settings.authenticator
+        if settings.authservIDFromMTA, let name = connection.macros["j"], !name.isEmpty {
+            authenticatorSettings.authservID = name
+        }
+        let check = MessageAuthenticator(
+            resolver: resolver, settings: authenticatorSettings,
+            envelope: .init(clientIP: connection.clientIP, helo: connection.helo, mailFrom: envelope.sender))
+        return Message(check: check, settings: settings, logger: logger,
+                       client: connection.clientIP.map { "\($0)" } ?? connection.address.description,
+                       headerLeadingSpace: connection.headerLeadingSpace, queueID: envelope.macros["i"])
+    }
+
+    /// One message under check.
+    public struct Message: MilterFilteredMessage {
+        var check: MessageAuthenticator
+        let settings: MilterFilterSettings
+        let logger: Logger
+        /// The client's IP address for log lines, or how the MTA described an unknown one.
+        let client: String
+        let headerLeadingSpace: Bool
+        var queueID: String?
+
+        /// Feeds the field to DKIM and the From: and Authentication-Results bookkeeping.
+        public mutating func header(name: String, value: [UInt8]) {
+            check.header(HeaderField(milterName: name, value: value, leadingSpaceStripped: !headerLeadingSpace))
+        }
+
+        /// Ends DKIM's header phase.
+        public mutating func endOfHeaders() {
+            check.endOfHeaders()
+        }
+
+        /// Feeds DKIM's body hashes.
+        public mutating func body(_ chunk: [UInt8]) {
+            check.body(chunk)
+        }
+
+        /// The header edits, then reject, quarantine or continue; logs one line for the message.
+        public mutating func finish(macros: [String: String]) async -> [MilterReply] {
+            // Postfix sends the queue id with MAIL only when the queue file exists by then; it
+            // always comes with the end of the message.
+            let queue = macros["i"] ?? queueID ?? "NOQUEUE"
+            // The checks report DNS failures and broken input as temperror or permerror inside
+            // the verdict, never by throwing, so every message gets a field and an answer.
+            var verdict = await check.finish()
+            let dmarc = verdict.dmarc
+            let domain = dmarc.authorDomain ?? "-"
+            if let author = dmarc.authorDomain, settings.ignoredFromDomains.contains(author) {
+                logger.info("\(queue): client=\(client) from=\(domain) not checked: an ignored From: domain")
+                return [.continue]
+            }
+            if settings.authservIDWithQueueID, queue != "NOQUEUE" {
+                verdict.authservID += "/\(queue)"
+            }
+            var replies: [MilterReply] = []
+            // Changing the n-th field shifts the positions of later ones of the same name when it
+            // is removed, so remove from the last one backwards (RFC 8601 §5: fields claiming our
+            // authserv-id that we did not add must go).
+            for position in verdict.forgedAuthenticationResults.sorted(by: >) {
+                replies.append(.changeHeader(index: UInt32(position), name: AuthenticationResultsHeader.fieldName, value: ""))
+            }
+            // With SMFIP_HDR_LEADSPC the MTA writes the value exactly as given, so it carries the
+            // space after the colon itself.
+            let space = headerLeadingSpace ? " " : ""
+            replies.append(.insertHeader(index: 0, name: AuthenticationResultsHeader.fieldName,
+                                         value: space + verdict.authenticationResults.render()))
+            if let software = settings.softwareHeader {
+                replies.append(.insertHeader(index: 0, name: "DMARC-Filter", value: space + software))
+            }
+            let action: String
+            if dmarc.disposition == .reject && settings.rejectFailures {
+                action = "rejected"
+                replies.append(.replyCode(settings.rejectReply(fromDomain: domain)))
+            } else if dmarc.disposition == .quarantine && settings.holdQuarantined {
+                action = "held"
+                // SMFIR_QUARANTINE is a modification like the header edits; the final reply follows.
+                replies.append(.quarantine(reason: "DMARC policy of \(domain) asks for quarantine"))
+                replies.append(.continue)
+            } else {
+                action = "delivered"
+                replies.append(.continue)
+            }
+            logger.info("""
+                \(queue): client=\(client) from=\(domain) dmarc=\(dmarc.result) \
+                disposition=\(dmarc.disposition) \(action): \(dmarc.reason)
+                """)
+            return replies
+        }
+    }
+}

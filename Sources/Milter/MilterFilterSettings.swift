@@ -1,0 +1,70 @@
+import Auth
+import DNS
+
+/// How ``DMARCMilterFilter`` treats mail: the checks' settings and what to do with the verdict.
+public struct MilterFilterSettings: Sendable {
+    /// An address block whose clients' mail is passed unchecked.
+    public struct Network: Sendable, Hashable, CustomStringConvertible {
+        /// The block's first address (bits past the prefix are ignored).
+        public var address: IPAddress
+        /// How many leading bits a client shares with ``address`` to be in the block.
+        public var prefixLength: Int
+
+        /// The block of `prefixLength` leading bits of `address`.
+        public init(_ address: IPAddress, prefixLength: Int) {
+            self.address = address
+            self.prefixLength = prefixLength
+        }
+
+        /// One address as a block of its own.
+        public init(_ address: IPAddress) {
+            self.init(address, prefixLength: address.isIPv4 ? 32 : 128)
+        }
+
+        /// True when `client` lies in this block; an IPv4-mapped IPv6 client counts as IPv4.
+        public func contains(_ client: IPAddress) -> Bool {
+            let candidate = client.unmappedIPv4 ?? client
+            guard candidate.isIPv4 == address.isIPv4 else { return false }
+            return candidate.isInNetwork(address, prefixLength: prefixLength)
+        }
+
+        /// CIDR notation, e.g. `192.0.2.0/24`.
+        public var description: String { "\(address)/\(prefixLength)" }
+    }
+
+    /// 127.0.0.1 and ::1: mail the host sends itself is not checked (OpenDMARC's `IgnoreHosts`
+    /// default).
+    public static let loopback: [Network] = [Network(IPAddress("127.0.0.1")!), Network(IPAddress("::1")!)]
+
+    /// The checks' settings; the authserv-id there is used unless ``authservIDFromMTA`` is set.
+    public var authenticator: MessageAuthenticator.Settings
+    /// Takes the authserv-id from the MTA's name (macro `j`) when the MTA sends it.
+    public var authservIDFromMTA = false
+    /// Appends `/QUEUEID` to the authserv-id of the field we add (`AuthservIDWithJobID`).
+    public var authservIDWithQueueID = false
+    /// Rejects mail whose DMARC disposition is reject.
+    public var rejectFailures = false
+    /// The text after `550 5.7.1` for rejected mail; `%s` becomes the From: domain.
+    public var rejectText = "rejected by DMARC policy for %s"
+    /// Puts mail whose DMARC disposition is quarantine in the MTA's hold queue.
+    public var holdQuarantined = false
+    /// Clients whose mail is passed unchecked.
+    public var ignoredNetworks: [Network] = Self.loopback
+    /// Passes mail from SMTP AUTH clients (macro `{auth_authen}`) unchecked.
+    public var ignoreAuthenticatedClients = false
+    /// From: domains, lower-cased, whose mail gets no header and no action.
+    public var ignoredFromDomains: Set<String> = []
+    /// The value of a `DMARC-Filter:` field to add to checked mail, if any.
+    public var softwareHeader: String?
+
+    /// Settings that only add Authentication-Results, with the checks set up as given.
+    public init(authenticator: MessageAuthenticator.Settings) {
+        self.authenticator = authenticator
+    }
+
+    /// The SMTP reply for rejected mail from `domain`, e.g. `550 5.7.1 rejected by DMARC policy
+    /// for example.com` (RFC 3463 §3.8: X.7.1, delivery not authorized, message refused).
+    public func rejectReply(fromDomain domain: String) -> String {
+        "550 5.7.1 " + rejectText.replacing("%s", with: domain)
+    }
+}

@@ -1,0 +1,116 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The milter listener: accepts MTA connections on a TCP or UNIX-domain socket and runs one
+/// ``MilterSession`` per connection, each in its own child task.
+///
+/// Replies to one read from the MTA go out as one buffer with one flush, and accepted TCP
+/// sockets have TCP_NODELAY, so the MTA never waits on a delayed ACK for a reply split in
+/// pieces. A connection that breaks the protocol is closed with a log line; the others go on.
+///
+/// ```swift
+/// let server = try await MilterServer.bind(to: .inet(host: "127.0.0.1", port: 8893), filter: filter, logger: logger)
+/// try await server.run()          // until stopAccepting() and the last connection ends
+/// ```
+public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
+    private typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    private let listener: NIOAsyncChannel<Connection, Never>
+    private let filter: Filter
+    private let maximumFrameSize: Int
+    private let logger: Logger
+    /// The address the socket is bound to; for port 0, the port the kernel chose.
+    public let localAddress: SocketAddress?
+
+    private init(listener: NIOAsyncChannel<Connection, Never>, filter: Filter, maximumFrameSize: Int, logger: Logger) {
+        self.listener = listener
+        self.filter = filter
+        self.maximumFrameSize = maximumFrameSize
+        self.logger = logger
+        localAddress = listener.channel.localAddress
+    }
+
+    /// Opens the listening socket; connections are served once ``run()`` is called.
+    public static func bind(
+        to address: MilterServerAddress,
+        filter: Filter,
+        maximumFrameSize: Int = MilterFrameParser.defaultMaximumFrameSize,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) async throws -> MilterServer {
+        var bootstrap = ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        if address.isTCP {
+            // A milter reply is a few small frames the MTA waits for: send each at once.
+            bootstrap = bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        }
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
+            channel.eventLoop.makeCompletedFuture { try Connection(wrappingChannelSynchronously: channel) }
+        }
+        let listener: NIOAsyncChannel<Connection, Never>
+        switch address {
+        case .inet(let host, let port):
+            listener = try await bootstrap.bind(host: host ?? "0.0.0.0", port: port, childChannelInitializer: initializer)
+        case .inet6(let host, let port):
+            listener = try await bootstrap.bind(host: host ?? "::", port: port, childChannelInitializer: initializer)
+        case .unix(let path):
+            listener = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true,
+                                                childChannelInitializer: initializer)
+        }
+        return MilterServer(listener: listener, filter: filter, maximumFrameSize: maximumFrameSize, logger: logger)
+    }
+
+    /// Serves connections until ``stopAccepting()`` is called, then waits for the open ones to
+    /// end. Cancelling the task closes them at once.
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            try await listener.executeThenClose { inbound in
+                for try await connection in inbound {
+                    group.addTask { await self.serve(connection) }
+                }
+            }
+        }
+    }
+
+    /// Closes the listening socket: no new connections, the open ones go on.
+    public func stopAccepting() {
+        listener.channel.close(promise: nil)
+    }
+
+    private func serve(_ connection: Connection) async {
+        let peer = Self.describe(connection.channel.remoteAddress)
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var parser = MilterFrameParser(maximumFrameSize: maximumFrameSize)
+                var session = MilterSession(filter: filter)
+                for try await buffer in inbound {
+                    parser.append(buffer.readableBytesView)
+                    var replies: [UInt8] = []
+                    var closes = false
+                    while !closes, let command = try parser.nextCommand() {
+                        let output = try await session.receive(command)
+                        for reply in output.replies { replies += reply.frame }
+                        closes = output.closesConnection
+                    }
+                    if !replies.isEmpty {
+                        try await outbound.write(ByteBuffer(bytes: replies))
+                    }
+                    if closes { return }
+                }
+            }
+        } catch let error as MilterProtocolError {
+            logger.error("milter connection from \(peer) closed: protocol error: \(error)")
+        } catch is CancellationError {
+            logger.info("milter connection from \(peer) closed: the daemon is stopping")
+        } catch {
+            logger.error("milter connection from \(peer) closed: \(error)")
+        }
+    }
+
+    /// `192.0.2.1:40312` for TCP peers; the MTA's end of a UNIX socket has no name of its own.
+    private static func describe(_ address: SocketAddress?) -> String {
+        guard let address, let ip = address.ipAddress, let port = address.port else { return "the MTA (local socket)" }
+        return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}

@@ -1,0 +1,160 @@
+/// One milter connection's protocol state: takes the MTA's commands in order and says what to
+/// answer, asking a ``MilterMessageFilter`` for every decision. No sockets: ``MilterServer``
+/// feeds it decoded frames and writes what it returns.
+///
+/// The order of events follows the milter protocol: option negotiation, then per SMTP session
+/// connect, HELO (optional, repeatable), then per message MAIL, RCPT…, DATA, header fields, end
+/// of header, body chunks and end of message. Abort ends a message (the connection stays), quit
+/// ends the connection, and quit-new-connection (protocol 6) lets the MTA reuse the socket for
+/// another SMTP session. Events the MTA was told not to send may be absent; anything else out of
+/// order is a ``MilterProtocolError`` with kind `unexpectedCommand`.
+public struct MilterSession<Filter: MilterMessageFilter>: Sendable {
+    /// The steps of a message, in the order the MTA sends them; each may repeat or be skipped,
+    /// never go back.
+    enum Phase: Int, Comparable {
+        case mail, recipient, data, header, endOfHeaders, body
+
+        static func < (lhs: Phase, rhs: Phase) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    private let filter: Filter
+    private(set) var negotiation: MilterNegotiation?
+    private var connection: MilterConnection?
+    private var checksConnection = false
+    private var connectionMacros: [String: String] = [:]
+    private var messageMacros: [String: String] = [:]
+    /// The phase of the message under way; nil between messages.
+    private var phase: Phase?
+    /// The filter's state for the message under way; nil when the message is not checked.
+    private var message: Filter.Message?
+
+    /// A session for a new connection from the MTA.
+    public init(filter: Filter) {
+        self.filter = filter
+    }
+
+    /// Handles one command and returns the replies to send, in order, all at once.
+    public mutating func receive(_ command: MilterCommand) async throws(MilterProtocolError) -> MilterSessionOutput {
+        switch command {
+        case .negotiate(let version, let actions, let flags):
+            // Negotiation opens the connection, and may follow SMFIC_QUIT_NC before the next
+            // SMTP session; never in the middle of one.
+            guard connection == nil else { throw unexpected(command, "option negotiation during an SMTP session") }
+            let agreed = try MilterNegotiation(offeredVersion: version, offeredActions: actions, offeredFlags: flags)
+            negotiation = agreed
+            return .replies([agreed.reply])
+
+        case .macros(let code, let macros):
+            guard negotiation != nil else { throw unexpected(command, "macros before option negotiation") }
+            // Macros arrive before the command they belong to, even before events the filter
+            // opted out of; those of CONNECT and HELO last for the connection.
+            if code == UInt8(ascii: "C") || code == UInt8(ascii: "H") {
+                connectionMacros.merge(macros) { $1 }
+                connection?.macros.merge(macros) { $1 }
+            } else {
+                messageMacros.merge(macros) { $1 }
+            }
+            return .none
+
+        case .connect(let hostname, let address):
+            guard let negotiation else { throw unexpected(command, "connect before option negotiation") }
+            guard connection == nil else { throw unexpected(command, "a second connect in one SMTP session") }
+            var newConnection = MilterConnection(
+                hostname: hostname, address: address,
+                headerLeadingSpace: negotiation.protocolFlags.contains(.headerLeadingSpace))
+            newConnection.macros = connectionMacros
+            connection = newConnection
+            checksConnection = filter.checksConnection(newConnection)
+            return reply(checksConnection ? .continue : .accept, unless: .noReplyToConnect)
+
+        case .helo(let name):
+            guard connection != nil, phase == nil else { throw unexpected(command, "HELO outside an SMTP session or inside a message") }
+            connection?.helo = name
+            return reply(.continue, unless: .noReplyToHelo)
+
+        case .mail(let sender, _):
+            guard let connection, phase == nil else { throw unexpected(command, "MAIL before connect or inside a message") }
+            let envelope = MilterEnvelope(sender: sender, macros: messageMacros)
+            guard checksConnection, let started = filter.startMessage(connection: connection, envelope: envelope) else {
+                // Accepted at MAIL: the MTA sends nothing more for this message.
+                messageMacros = [:]
+                return reply(.accept, unless: .noReplyToMail)
+            }
+            message = started
+            phase = .mail
+            return reply(.continue, unless: .noReplyToMail)
+
+        case .recipient:
+            try advance(to: .recipient, command)
+            return reply(.continue, unless: .noReplyToRecipient)
+
+        case .data:
+            try advance(to: .data, command)
+            return reply(.continue, unless: .noReplyToData)
+
+        case .header(let name, let value):
+            try advance(to: .header, command)
+            message?.header(name: name, value: value)
+            return reply(.continue, unless: .noReplyToHeaders)
+
+        case .endOfHeaders:
+            try advance(to: .endOfHeaders, command)
+            message?.endOfHeaders()
+            return reply(.continue, unless: .noReplyToEndOfHeaders)
+
+        case .body(let chunk):
+            try advance(to: .body, command)
+            message?.body(chunk)
+            return reply(.continue, unless: .noReplyToBody)
+
+        case .endOfMessage(let lastChunk):
+            guard phase != nil, var finished = message else { throw unexpected(command, "end of message outside a message") }
+            if !lastChunk.isEmpty { finished.body(lastChunk) }
+            let macros = connectionMacros.merging(messageMacros) { $1 }
+            endMessage()
+            // SMFIC_BODYEOB is the one event that is always answered.
+            return .replies(await finished.finish(macros: macros))
+
+        case .abort:
+            guard negotiation != nil else { throw unexpected(command, "abort before option negotiation") }
+            endMessage()
+            return .none
+
+        case .quit:
+            return MilterSessionOutput(replies: [], closesConnection: true)
+
+        case .quitNewConnection:
+            endMessage()
+            connection = nil
+            connectionMacros = [:]
+            checksConnection = false
+            return .none
+
+        case .unknown:
+            guard connection != nil else { throw unexpected(command, "unknown SMTP command before connect") }
+            return reply(.continue, unless: .noReplyToUnknown)
+        }
+    }
+
+    private mutating func advance(to next: Phase, _ command: MilterCommand) throws(MilterProtocolError) {
+        guard let current = phase, current <= next else {
+            throw unexpected(command, phase == nil ? "outside a message" : "after the \(phase!) step of the message")
+        }
+        phase = next
+    }
+
+    private mutating func endMessage() {
+        phase = nil
+        message = nil
+        messageMacros = [:]
+    }
+
+    /// The reply, unless the MTA was told (by `flag`) not to wait for one.
+    private func reply(_ reply: MilterReply, unless flag: MilterProtocolFlags) -> MilterSessionOutput {
+        negotiation?.protocolFlags.contains(flag) == true ? .none : .replies([reply])
+    }
+
+    private func unexpected(_ command: MilterCommand, _ reason: String) -> MilterProtocolError {
+        MilterProtocolError(.unexpectedCommand, command: command.code.asciiValue, reason)
+    }
+}
