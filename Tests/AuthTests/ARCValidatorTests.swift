@@ -55,7 +55,7 @@ struct ARCValidatorTests {
     // MARK: stalwart
 
     @Test func stalwart001GmailChainPasses() async throws {
-        let test = try StalwartARCCase("001.txt")
+        let test = try StalwartCase("001.txt", in: "arc")
         let result = await test.message.validateARC(resolver: test.resolver)
         #expect(result.status == .pass, "\(result)")
         #expect(result.sets.map(\.instance) == Array(stride(from: 1, through: result.instanceCount, by: 1)))
@@ -63,7 +63,7 @@ struct ARCValidatorTests {
     }
 
     @Test func stalwart001IsTheSameFedOneByteAtATime() async throws {
-        let test = try StalwartARCCase("001.txt")
+        let test = try StalwartCase("001.txt", in: "arc")
         let whole = await test.message.validateARC(resolver: test.resolver)
         let dripped = await test.message.validateARC(resolver: test.resolver, chunkSize: 1)
         #expect(dripped == whole)
@@ -72,14 +72,14 @@ struct ARCValidatorTests {
     @Test(arguments: DKIMFeedMode.allCases)
     func stalwart001PassesAsAMilterReceivesIt(_ mode: DKIMFeedMode) async throws {
         // Given the Gmail chain with header fields as Postfix hands them to a milter
-        let test = try StalwartARCCase("001.txt")
+        let test = try StalwartCase("001.txt", in: "arc")
         // Then it validates as the stored message does
         let result = await test.message.validateARC(resolver: test.resolver, mode: mode)
         #expect(result.status == .pass, "\(result)")
     }
 
     @Test func stalwart002Ed25519SealPasses() async throws {
-        let test = try StalwartARCCase("002.txt")
+        let test = try StalwartCase("002.txt", in: "arc")
         let result = await test.message.validateARC(resolver: test.resolver)
         #expect(result.status == .pass, "\(result)")
         #expect(result.instanceCount == 2)

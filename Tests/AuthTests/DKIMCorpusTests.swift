@@ -70,41 +70,41 @@ struct DKIMCorpusTests {
     // MARK: stalwart
 
     @Test func stalwart001RFC8463ExampleVerifiesBothKeys() async throws {
-        let test = try StalwartDKIMCase("001.txt")
+        let test = try StalwartCase("001.txt")
         await Self.expect(test.message, resolver: test.resolver, [.pass, .pass])
     }
 
     @Test func stalwart002ResignedRFC6376ExampleWithBarePKCS1KeyVerifies() async throws {
-        let test = try StalwartDKIMCase("002.txt")
+        let test = try StalwartCase("002.txt")
         await Self.expect(test.message, resolver: test.resolver, [.pass])
         #expect(await test.message.verify(resolver: test.resolver).first?.key?.bits == 1024)
     }
 
     @Test func stalwart003IETFListMessageVerifiesBothCopies() async throws {
-        let test = try StalwartDKIMCase("003.txt")
+        let test = try StalwartCase("003.txt")
         await Self.expect(test.message, resolver: test.resolver, [.pass, .pass])
     }
 
     @Test func stalwart004FacebookMessageWithStrictKeyVerifies() async throws {
-        let test = try StalwartDKIMCase("004.txt")
+        let test = try StalwartCase("004.txt")
         await Self.expect(test.message, resolver: test.resolver, [.pass])
     }
 
     @Test func stalwart005TopicboxMessageVerifiesBeforeItsExpiry() async throws {
-        let test = try StalwartDKIMCase("005.txt")
+        let test = try StalwartCase("005.txt")
         // t=1667843664, x=1667930064 (SOURCES.md §2): verified with the clock one hour after t=.
         await Self.expect(test.message, resolver: test.resolver, now: Date(timeIntervalSince1970: 1_667_847_264), [.pass])
     }
 
     @Test func stalwart005TopicboxMessageIsExpiredToday() async throws {
-        let test = try StalwartDKIMCase("005.txt")
+        let test = try StalwartCase("005.txt")
         let results = await test.message.verify(resolver: test.resolver, now: Date(timeIntervalSince1970: 1_800_000_000))
         #expect(results.map(\.status) == [.permerror])
         #expect(results.first?.failure == .expired(expiration: 1_667_930_064, now: 1_800_000_000))
     }
 
     @Test func stalwart006GitHubMessageVerifies() async throws {
-        let test = try StalwartDKIMCase("006.txt")
+        let test = try StalwartCase("006.txt")
         await Self.expect(test.message, resolver: test.resolver, [.pass])
     }
 
@@ -151,7 +151,7 @@ struct DKIMCorpusTests {
     static func verifyingCorpus() throws -> [(String, DKIMTestMessage, StaticResolver)] {
         var cases: [(String, DKIMTestMessage, StaticResolver)] = []
         for name in ["001.txt", "002.txt", "003.txt", "004.txt", "006.txt"] {
-            let test = try StalwartDKIMCase(name)
+            let test = try StalwartCase(name)
             cases.append(("stalwart/\(name)", test.message, test.resolver))
         }
         let test = try dkimpyText("test.txt")

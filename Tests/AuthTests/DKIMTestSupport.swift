@@ -102,14 +102,15 @@ enum DKIMTestDNS {
     }
 }
 
-/// One case of stalwart's `resources/dkim/NNN.txt`: `<name> <txt>` lines, a blank line, then the
-/// message (SOURCES.md §2).
-struct StalwartDKIMCase {
+/// One of stalwart's `resources/dkim/NNN.txt` or `resources/arc/NNN.txt`: `<name> <txt>` lines,
+/// a blank line, then the message (SOURCES.md §2 and §6).
+struct StalwartCase {
     var resolver: StaticResolver
     var message: DKIMTestMessage
 
-    init(_ name: String) throws {
-        let data = Array(try Fixtures.data(Fixtures.corpus("stalwart-mail-auth/resources/dkim/\(name)")))
+    /// `folder` is `dkim` or `arc`; `name` the file, e.g. `001.txt`.
+    init(_ name: String, in folder: String = "dkim") throws {
+        let data = Array(try Fixtures.data(Fixtures.corpus("stalwart-mail-auth/resources/\(folder)/\(name)")))
         guard let blank = (0..<(data.count - 1)).first(where: { data[$0] == 0x0A && data[$0 + 1] == 0x0A }) else {
             throw CocoaError(.fileReadCorruptFile)
         }

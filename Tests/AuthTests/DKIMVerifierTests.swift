@@ -6,7 +6,7 @@ import TestSupport
 
 /// The streaming verifier as a milter drives it, and the header selection of RFC 6376 §5.4.2.
 struct DKIMVerifierTests {
-    static func stalwart001() throws -> StalwartDKIMCase { try StalwartDKIMCase("001.txt") }
+    static func stalwart001() throws -> StalwartCase { try StalwartCase("001.txt") }
 
     // MARK: Header selection
 
