@@ -9,14 +9,6 @@ extension Configuration {
         /// DMARC permerror with no disposition: the message is not judged.
         case skip
 
-        /// Reads `reject`, `evaluate` or `skip`, in any case.
-        init(parsing text: String) throws(ConfigurationValueError) {
-            guard let handling = Self(rawValue: text.lowercased()) else {
-                throw ConfigurationValueError("\"\(text)\" is not reject, evaluate or skip")
-            }
-            self = handling
-        }
-
         public var description: String { rawValue }
     }
 }

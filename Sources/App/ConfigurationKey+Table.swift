@@ -49,8 +49,7 @@ extension ConfigurationKey {
                  "check SPF when no trusted SPF result arrived with the message (OpenDMARC's default is false)"),
 
         // DMARC policy and what to do with failing mail.
-        .setting("DMARCStandard", \.dmarcStandard,
-                 .parsed("rfc9989 or rfc7489", Configuration.DMARCStandard.init(parsing:)),
+        .setting("DMARCStandard", \.dmarcStandard, .choice,
                  "rfc9989 finds policies with the DNS tree walk; rfc7489 uses the Public Suffix List and pct sampling"),
         .optional("PublicSuffixList", \.publicSuffixListFile, .path,
                   "Public Suffix List file for DMARCStandard rfc7489 (unset: Debian's list); rfc9989 needs none",
@@ -70,8 +69,7 @@ extension ConfigurationKey {
                  "put mail failing p=quarantine in Postfix's hold queue"),
         .setting("RejectMultiValueFrom", \.rejectMultiValueFrom, .boolean,
                  "reject a From: field with addresses in different domains (MultiValueFrom reject)"),
-        .setting("MultiValueFrom", \.multiValueFrom,
-                 .parsed("reject, evaluate or skip", Configuration.MultiValueFrom.init(parsing:)),
+        .setting("MultiValueFrom", \.multiValueFrom, .choice,
                  "a From: without one domain: reject it, evaluate each domain and take the strictest, or skip DMARC"),
         .setting("RequiredFrom", \.requiredFrom, .boolean,
                  "reject mail without a From: domain"),

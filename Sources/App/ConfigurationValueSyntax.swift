@@ -23,6 +23,20 @@ struct ConfigurationValueSyntax<Value: Sendable>: Sendable {
     let format: @Sendable (Value) -> String
 }
 
+extension ConfigurationValueSyntax where Value: CaseIterable & RawRepresentable, Value.RawValue == String {
+    /// One of the value type's cases, written as its raw value in any case.
+    static var choice: Self {
+        let names = Value.allCases.map(\.rawValue)
+        let form = names.dropLast().joined(separator: ", ") + " or " + (names.last ?? "")
+        return Self(form: form, parse: { text, _ throws(ConfigurationValueError) in
+            guard let value = Value(rawValue: text.lowercased()) else {
+                throw ConfigurationValueError("\"\(text)\" is not \(form)")
+            }
+            return value
+        }, format: \.rawValue)
+    }
+}
+
 extension ConfigurationValueSyntax where Value == Bool {
     /// `true false yes no 1 0` in any case. OpenDMARC looks only at the first character
     /// (t, y, 1 or f, n, 0), so other words starting with one of those still load, with a warning.
