@@ -98,7 +98,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             // space after the colon itself.
             let space = headerLeadingSpace ? " " : ""
             replies.append(.insertHeader(index: 0, name: AuthenticationResultsHeader.fieldName,
-                                         value: space + verdict.authenticationResults.render()))
+                                         value: space + verdict.authenticationResults.renderFolded()))
             if let software = settings.softwareHeader {
                 replies.append(.insertHeader(index: 0, name: "DMARC-Filter", value: space + software))
             }

@@ -46,3 +46,41 @@ struct AuthenticationResultTests {
         #expect(AuthenticationResultsHeader.fieldName == "Authentication-Results")
     }
 }
+
+/// RFC 5322 §2.2.3 folding of the field dmarcd adds.
+struct AuthenticationResultsFoldingTests {
+    static let header = AuthenticationResultsHeader(authservID: "mx.example.org", results: [
+        AuthenticationResult(method: "spf", result: "pass", reason: "client-ip=192.0.2.1",
+                             properties: [.init(ptype: "smtp", name: "mailfrom", value: "bounces@lists.example.org")]),
+    ] + (1...4).map { index in
+        AuthenticationResult(method: "dkim", result: "pass", comment: "2048-bit rsa key", properties: [
+            .init(ptype: "header", name: "d", value: "signer\(index).example.net"),
+            .init(ptype: "header", name: "s", value: "selector\(index)"),
+            .init(ptype: "header", name: "b", value: "AbCdEfG\(index)"),
+        ])
+    } + [
+        AuthenticationResult(method: "dmarc", result: "pass", comment: "p=reject dis=none",
+                             properties: [.init(ptype: "header", name: "from", value: "example.org")]),
+    ])
+
+    @Test func everyLineFitsWithTheFieldName() {
+        let lines = ("Authentication-Results: " + Self.header.renderFolded()).split(separator: "\n")
+        #expect(lines.count > 1)
+        #expect(lines.allSatisfy { $0.count <= 78 }, "\(lines)")
+        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("\t") })
+    }
+
+    @Test func unfoldingGivesTheOneLineForm() {
+        let unfolded = Self.header.renderFolded().replacingOccurrences(of: "\n\t", with: " ")
+        #expect(unfolded == Self.header.render())
+    }
+
+    @Test func foldedFieldParsesBackToTheSameResults() throws {
+        #expect(try AuthenticationResultsParser.parse(Self.header.renderFolded(lineEnd: "\r\n")) == Self.header)
+    }
+
+    @Test func shortFieldStaysOnOneLine() {
+        let short = AuthenticationResultsHeader(authservID: "mx", results: [AuthenticationResult(method: "dmarc", result: "none")])
+        #expect(short.renderFolded() == short.render())
+    }
+}

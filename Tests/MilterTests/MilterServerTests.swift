@@ -84,8 +84,11 @@ struct MilterServerTests {
     }
 
     /// The value of the Authentication-Results field the milter inserted at the top.
+    /// The value of the Authentication-Results field the filter inserted, unfolded.
     static func insertedResults(_ replies: [MilterReply]) -> String? {
-        for case .insertHeader(0, "Authentication-Results", let value) in replies { return value }
+        for case .insertHeader(0, "Authentication-Results", let value) in replies {
+            return value.replacingOccurrences(of: "\n\t", with: " ")
+        }
         return nil
     }
 

@@ -43,18 +43,24 @@ public struct AuthenticationResult: Sendable, Hashable, CustomStringConvertible 
     /// parenthesised with `(`, `)` and `\` escaped, and control characters are dropped so that
     /// no text from a message can break the header field.
     public func render() -> String {
-        var text = "\(AuthenticationResultsSyntax.keyword(method))=\(AuthenticationResultsSyntax.keyword(result))"
+        renderedParts.joined(separator: " ")
+    }
+
+    /// The pieces of ``render()`` between which RFC 8601 §2.2 allows folding white space: the
+    /// method and result, the comment, the reason, and each property.
+    var renderedParts: [String] {
+        var parts = ["\(AuthenticationResultsSyntax.keyword(method))=\(AuthenticationResultsSyntax.keyword(result))"]
         if let comment, !comment.isEmpty {
-            text += " " + AuthenticationResultsSyntax.comment(comment)
+            parts.append(AuthenticationResultsSyntax.comment(comment))
         }
         if let reason {
-            text += " reason=" + AuthenticationResultsSyntax.value(reason)
+            parts.append("reason=" + AuthenticationResultsSyntax.value(reason))
         }
         for property in properties {
-            text += " \(AuthenticationResultsSyntax.keyword(property.ptype)).\(AuthenticationResultsSyntax.keyword(property.name))="
-            text += AuthenticationResultsSyntax.propertyValue(property.value)
+            parts.append("\(AuthenticationResultsSyntax.keyword(property.ptype)).\(AuthenticationResultsSyntax.keyword(property.name))="
+                + AuthenticationResultsSyntax.propertyValue(property.value))
         }
-        return text
+        return parts
     }
 
     public var description: String { render() }

@@ -21,5 +21,32 @@ public struct AuthenticationResultsHeader: Sendable, Hashable, CustomStringConve
         return ([id] + results.map { $0.render() }).joined(separator: "; ")
     }
 
+    /// The field value folded for a message (RFC 5322 §2.2.3): a new line starts before a part
+    /// (a resinfo's method and result, comment, reason or property) that would take the line
+    /// past `lineLength` characters, counting the field name before the value. A part longer
+    /// than a line stays whole. Milters send line ends as LF (Postfix adds the CR), hence the
+    /// default.
+    public func renderFolded(lineLength: Int = 78, lineEnd: String = "\n") -> String {
+        let id = AuthenticationResultsSyntax.value(authservID)
+        guard !results.isEmpty else { return "\(id); none" }
+        var text = id
+        var column = Self.fieldName.count + 2 + id.count
+        for result in results {
+            for (index, part) in result.renderedParts.enumerated() {
+                let separator = index == 0 ? ";" : ""
+                text += separator
+                column += separator.count
+                if column + 1 + part.count > lineLength {
+                    text += lineEnd + "\t" + part
+                    column = 1 + part.count
+                } else {
+                    text += " " + part
+                    column += 1 + part.count
+                }
+            }
+        }
+        return text
+    }
+
     public var description: String { render() }
 }
