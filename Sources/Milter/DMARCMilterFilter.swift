@@ -1,4 +1,5 @@
 import Auth
+import Foundation
 import DNS
 import Logging
 
@@ -9,12 +10,16 @@ public struct DMARCMilterFilter: MilterMessageFilter {
     private let resolver: any DNSResolver
     private let settings: MilterFilterSettings
     private let logger: Logger
+    private let recordEvaluation: @Sendable (MessageEvaluation) -> Void
 
-    /// A filter that looks names up with `resolver` and logs one line per checked message.
-    public init(resolver: any DNSResolver, settings: MilterFilterSettings, logger: Logger) {
+    /// A filter that looks names up with `resolver`, logs one line per checked message and hands
+    /// each message's evaluation to `recordEvaluation`, which must not block.
+    public init(resolver: any DNSResolver, settings: MilterFilterSettings, logger: Logger,
+                recordEvaluation: @escaping @Sendable (MessageEvaluation) -> Void = { _ in }) {
         self.resolver = resolver
         self.settings = settings
         self.logger = logger
+        self.recordEvaluation = recordEvaluation
     }
 
     /// False for clients in ``MilterFilterSettings/ignoredNetworks``.
@@ -37,10 +42,11 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         if settings.authservIDFromMTA, let name = connection.macros["j"], !name.isEmpty {
             authenticatorSettings.authservID = name
         }
-        let check = MessageAuthenticator(
-            resolver: resolver, settings: authenticatorSettings,
-            envelope: .init(clientIP: connection.clientIP, helo: connection.helo, mailFrom: envelope.sender))
-        return Message(check: check, settings: settings, logger: logger,
+        let authenticatorEnvelope = MessageAuthenticator.Envelope(
+            clientIP: connection.clientIP, helo: connection.helo, mailFrom: envelope.sender)
+        let check = MessageAuthenticator(resolver: resolver, settings: authenticatorSettings, envelope: authenticatorEnvelope)
+        return Message(check: check, envelope: authenticatorEnvelope, settings: settings, logger: logger,
+                       recordEvaluation: recordEvaluation,
                        client: connection.clientIP.map { "\($0)" } ?? connection.address.description,
                        headerLeadingSpace: connection.headerLeadingSpace, queueID: envelope.macros["i"])
     }
@@ -48,12 +54,21 @@ public struct DMARCMilterFilter: MilterMessageFilter {
     /// One message under check.
     public struct Message: MilterFilteredMessage {
         var check: MessageAuthenticator
+        let envelope: MessageAuthenticator.Envelope
         let settings: MilterFilterSettings
         let logger: Logger
+        let recordEvaluation: @Sendable (MessageEvaluation) -> Void
         /// The client's IP address for log lines, or how the MTA described an unknown one.
         let client: String
         let headerLeadingSpace: Bool
         var queueID: String?
+        var recipientDomains: [String] = []
+
+        public mutating func recipient(_ address: String) {
+            if let domain = MessageEvaluation.domain(ofAddress: address), !recipientDomains.contains(domain) {
+                recipientDomains.append(domain)
+            }
+        }
 
         /// Feeds the field to DKIM and the From: and Authentication-Results bookkeeping.
         public mutating func header(name: String, value: [UInt8]) {
@@ -102,24 +117,56 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             if let software = settings.softwareHeader {
                 replies.append(.insertHeader(index: 0, name: "DMARC-Filter", value: space + software))
             }
-            let action: String
+            let disposition: MessageEvaluation.Disposition
             if dmarc.disposition == .reject && settings.rejectFailures {
-                action = "rejected"
+                disposition = .reject
                 replies.append(.replyCode(settings.rejectReply(fromDomain: domain)))
             } else if dmarc.disposition == .quarantine && settings.holdQuarantined {
-                action = "held"
+                disposition = .quarantine
                 // SMFIR_QUARANTINE is a modification like the header edits; the final reply follows.
                 replies.append(.quarantine(reason: "DMARC policy of \(domain) asks for quarantine"))
                 replies.append(.continue)
             } else {
-                action = "delivered"
+                disposition = dmarc.result == .pass ? .pass : .none
                 replies.append(.continue)
             }
+            let override = Self.override(of: dmarc, applied: disposition)
+            recordEvaluation(MessageEvaluation(
+                time: Date(), queueID: queue == "NOQUEUE" ? nil : queue, envelope: envelope,
+                recipientDomains: recipientDomains, verdict: verdict, disposition: disposition,
+                overrideReason: override?.reason, overrideComment: override?.comment))
             logger.info("""
                 \(queue): client=\(client) from=\(domain) dmarc=\(dmarc.result) \
-                disposition=\(dmarc.disposition) \(action): \(dmarc.reason)
+                disposition=\(dmarc.disposition) \(Self.action(for: disposition)): \(dmarc.reason)
                 """)
             return replies
+        }
+    }
+}
+
+extension DMARCMilterFilter.Message {
+    /// Why `applied` is milder than the disposition DMARC asked for, in RFC 9990's terms: the
+    /// record's testing mode, or this site's choice not to reject or hold.
+    static func override(of dmarc: DMARCOutcome, applied: MessageEvaluation.Disposition)
+        -> (reason: MessageEvaluation.OverrideReason, comment: String)?
+    {
+        guard dmarc.result == .fail, applied == .none else { return nil }
+        switch dmarc.disposition {
+        case .reject: return (.localPolicy, "RejectFailures is off")
+        case .quarantine: return (.localPolicy, "HoldQuarantinedMessages is off")
+        case .none:
+            guard dmarc.isTestMode || dmarc.isSampledOut else { return nil }
+            return dmarc.isTestMode ? (.policyTestMode, "the record asks for testing mode")
+                : (.other, "outside the record's pct sample")
+        }
+    }
+
+    /// The word the log line uses for what happened to the message.
+    static func action(for disposition: MessageEvaluation.Disposition) -> String {
+        switch disposition {
+        case .reject: "rejected"
+        case .quarantine: "held"
+        case .pass, .none: "delivered"
         }
     }
 }

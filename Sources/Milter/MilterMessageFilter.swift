@@ -14,6 +14,8 @@ public protocol MilterMessageFilter: Sendable {
 
 /// One message being checked by a ``MilterMessageFilter``, fed in message order.
 public protocol MilterFilteredMessage: Sendable {
+    /// One RCPT TO address as the MTA sent it, usually in angle brackets.
+    mutating func recipient(_ address: String)
     /// One header field, its value as the MTA sent it.
     mutating func header(name: String, value: [UInt8])
     /// The header ends; the body follows.

@@ -84,8 +84,9 @@ public struct MilterSession<Filter: MilterMessageFilter>: Sendable {
             phase = .mail
             return reply(.continue, unless: .noReplyToMail)
 
-        case .recipient:
+        case .recipient(let address, _):
             try advance(to: .recipient, command)
+            message?.recipient(address)
             return reply(.continue, unless: .noReplyToRecipient)
 
         case .data:

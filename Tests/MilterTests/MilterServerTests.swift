@@ -3,6 +3,7 @@ import DNS
 import Foundation
 import Logging
 import Milter
+import Synchronization
 import Testing
 import TestSupport
 
@@ -48,11 +49,13 @@ struct MilterServerTests {
     static func withServer(
         on address: MilterServerAddress = .inet(host: "127.0.0.1", port: 0),
         resolver: StaticResolver, settings: MilterFilterSettings = settings(),
+        recordEvaluation: @escaping @Sendable (MessageEvaluation) -> Void = { _ in },
         _ body: (MilterServer<DMARCMilterFilter>) async throws -> Void
     ) async throws {
         var logger = Logger(label: "milter-test")
         logger.logLevel = .warning
-        let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger)
+        let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger,
+                                       recordEvaluation: recordEvaluation)
         let server = try await MilterServer.bind(to: address, filter: filter, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
@@ -83,7 +86,6 @@ struct MilterServerTests {
         return try frames.map { try MilterReply(code: $0.code, payload: $0.payload[...]) }
     }
 
-    /// The value of the Authentication-Results field the milter inserted at the top.
     /// The value of the Authentication-Results field the filter inserted, unfolded.
     static func insertedResults(_ replies: [MilterReply]) -> String? {
         for case .insertHeader(0, "Authentication-Results", let value) in replies {
@@ -112,6 +114,23 @@ struct MilterServerTests {
             #expect(Self.insertedResults(replies)?.contains("dmarc=fail") == true)
             #expect(replies.last == .continue)
         }
+    }
+
+    @Test func eachCheckedMessageIsRecordedWithWhatWasDoneAndWhy() async throws {
+        let message = try Self.corpusMessage().message
+        let recorded = Mutex<[MessageEvaluation]>([])
+        try await Self.withServer(resolver: try Self.zone(dmarcForJck: "v=DMARC1; p=reject"),
+                                  recordEvaluation: { evaluation in recorded.withLock { $0.append(evaluation) } }) { server in
+            _ = try await Self.deliver(message, to: server)
+        }
+        let evaluation = try #require(recorded.withLock { $0.first })
+        #expect(evaluation.queueID == "4ABC123DEF")
+        #expect(evaluation.mailFromDomain == "ietf.org")
+        #expect(evaluation.recipientDomains == ["mx.example.test"])
+        #expect(evaluation.verdict.dmarc.result == .fail)
+        // p=reject asked for, RejectFailures off: delivered, and the report says why.
+        #expect(evaluation.disposition == .none)
+        #expect(evaluation.overrideReason == .localPolicy)
     }
 
     @Test func quarantinePolicyHoldsTheMessageWhenConfigured() async throws {

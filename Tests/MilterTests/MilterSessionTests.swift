@@ -16,6 +16,10 @@ struct RecordingFilter: MilterMessageFilter {
     struct Message: MilterFilteredMessage {
         var summary: String
 
+        mutating func recipient(_ address: String) {
+            summary += " to=\(address)"
+        }
+
         mutating func header(name: String, value: [UInt8]) {
             summary += " \(name)=\(String(decoding: value, as: UTF8.self))"
         }
@@ -87,6 +91,7 @@ struct MilterSessionTests {
         #expect(Array(replies.dropFirst().prefix(6)) == Array(repeating: .continue, count: 6))
         #expect(replies.suffix(2) == [
             .addHeader(name: "X-Seen", value: "helo=mail.example.org j=mx.example.test from=<alice@example.org> "
+                       + "to=<bob@example.test> "
                        + "From= alice@example.org Subject= hi | body:7 queue=4XYZ"),
             .continue,
         ])
@@ -98,6 +103,7 @@ struct MilterSessionTests {
         let replies = try await Self.replies(to: Self.message(sender: "<carol@example.org>"), in: &session)
         #expect(replies.suffix(2).first == .addHeader(
             name: "X-Seen", value: "helo=mail.example.org j=mx.example.test from=<carol@example.org> "
+                + "to=<bob@example.test> "
                 + "From= alice@example.org Subject= hi | body:7 queue=4XYZ"))
     }
 
