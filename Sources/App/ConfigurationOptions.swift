@@ -28,13 +28,19 @@ struct ConfigurationOptions: ParsableArguments {
     /// Reads the configuration, printing every problem to standard error; exits with status 1
     /// when there is an error.
     func load() throws -> Configuration {
+        let configuration = read { diagnostic in
+            FileHandle.standardError.write(Data("\(diagnostic)\n".utf8))
+        }
+        guard let configuration else { throw ExitCode.failure }
+        return configuration
+    }
+
+    /// Reads the configuration and hands every problem to `report`; nil when there is an error.
+    func read(reporting report: (ConfigurationDiagnostic) -> Void) -> Configuration? {
         var parser = ConfigurationParser()
         if let file { parser.load(file: file) }
         overrides.forEach { parser.applyOverride($0) }
-        for diagnostic in parser.diagnostics {
-            FileHandle.standardError.write(Data("\(diagnostic)\n".utf8))
-        }
-        guard !parser.hasErrors else { throw ExitCode.failure }
-        return parser.configuration
+        parser.diagnostics.forEach(report)
+        return parser.hasErrors ? nil : parser.configuration
     }
 }

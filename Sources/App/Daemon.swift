@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Milter
 import ServiceLifecycle
+import UnixSignals
 
 /// The running daemon: every long-lived part as a service of one group, started together and
 /// stopped together on SIGTERM or SIGINT.
@@ -12,11 +13,15 @@ struct Daemon {
     static let shutdownGracePeriod: Duration = .seconds(10)
 
     let configuration: Configuration
+    /// Where the configuration came from, read again on SIGHUP.
+    let options: ConfigurationOptions
     let logger: Logger
 
     func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let hostName = ProcessInfo.processInfo.hostName
         let resolver = try UnboundResolver(options: configuration.resolverOptions)
-        let settings = try configuration.milterFilterSettings(hostName: ProcessInfo.processInfo.hostName)
+        let settings = try configuration.milterFilterSettings(hostName: hostName)
         let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger)
         let server = try await MilterServer.bind(to: configuration.milterServerAddress, filter: filter, logger: logger)
         logger.notice("""
@@ -27,6 +32,8 @@ struct Daemon {
             services: [
                 .init(service: ResolverService(resolver: resolver, logger: logger)),
                 .init(service: MilterService(server: server)),
+                .init(service: ReloadService(signals: hangups, options: options, running: configuration,
+                                             hostName: hostName, filter: filter, logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

@@ -6,7 +6,7 @@ import Logging
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the daemon in the foreground until SIGTERM or SIGINT (Ctrl-C).",
+        abstract: "Run the daemon in the foreground until SIGTERM or SIGINT (Ctrl-C); SIGHUP rereads the configuration.",
         discussion: """
             Reads \(Configuration.defaultPath) when it exists, or the file given with --config. \
             With --builtin-defaults no file is read. Logs go to standard error.
@@ -25,7 +25,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "dmarcd")
         logger.notice("dmarcd \(DmarcdVersion.current) starting with \(options.file ?? "built-in defaults")")
         do {
-            try await Daemon(configuration: configuration, logger: logger).run()
+            try await Daemon(configuration: configuration, options: options, logger: logger).run()
         } catch {
             logger.critical("dmarcd stopped: \(error)")
             throw ExitCode.failure

@@ -2,13 +2,17 @@ import Auth
 import Foundation
 import DNS
 import Logging
+import Synchronization
 
 /// The DMARC policy behind dmarcd's milter: checks SPF, DKIM and DMARC with
 /// ``MessageAuthenticator``, replaces forged Authentication-Results fields with our own, and
 /// rejects or holds failing mail when configured to.
+///
+/// The settings can be replaced while mail flows (``update(_:)``, for SIGHUP): connections that
+/// are open keep going, and each message is finished with the settings it started with.
 public struct DMARCMilterFilter: MilterMessageFilter {
     private let resolver: any DNSResolver
-    private let settings: MilterFilterSettings
+    private let currentSettings: SharedSettings
     private let logger: Logger
     private let recordEvaluation: @Sendable (MessageEvaluation) -> Void
 
@@ -17,9 +21,19 @@ public struct DMARCMilterFilter: MilterMessageFilter {
     public init(resolver: any DNSResolver, settings: MilterFilterSettings, logger: Logger,
                 recordEvaluation: @escaping @Sendable (MessageEvaluation) -> Void = { _ in }) {
         self.resolver = resolver
-        self.settings = settings
+        currentSettings = SharedSettings(settings)
         self.logger = logger
         self.recordEvaluation = recordEvaluation
+    }
+
+    /// The settings new connections and messages are checked with.
+    public var settings: MilterFilterSettings {
+        currentSettings.value.withLock { $0 }
+    }
+
+    /// Checks connections and messages that start from now on with `settings`.
+    public func update(_ settings: MilterFilterSettings) {
+        currentSettings.value.withLock { $0 = settings }
     }
 
     /// False for clients in ``MilterFilterSettings/ignoredNetworks``.
@@ -34,6 +48,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
     /// Starts the checks with the client, HELO and MAIL FROM; nil for authenticated clients
     /// when ``MilterFilterSettings/ignoreAuthenticatedClients`` is set.
     public func startMessage(connection: MilterConnection, envelope: MilterEnvelope) -> Message? {
+        let settings = self.settings
         if settings.ignoreAuthenticatedClients, let user = envelope.macros["{auth_authen}"], !user.isEmpty {
             logger.debug("\(envelope.macros["i"] ?? "NOQUEUE"): not checking mail from authenticated client \(user)")
             return nil
@@ -49,6 +64,15 @@ public struct DMARCMilterFilter: MilterMessageFilter {
                        recordEvaluation: recordEvaluation,
                        client: connection.clientIP.map { "\($0)" } ?? connection.address.description,
                        headerLeadingSpace: connection.headerLeadingSpace, queueID: envelope.macros["i"])
+    }
+
+    /// The one copy of the settings that every session's filter sees.
+    private final class SharedSettings: Sendable {
+        let value: Mutex<MilterFilterSettings>
+
+        init(_ settings: MilterFilterSettings) {
+            value = Mutex(settings)
+        }
     }
 
     /// One message under check.

@@ -1,0 +1,60 @@
+import Logging
+import Milter
+import ServiceLifecycle
+import UnixSignals
+
+/// Rereads the configuration on SIGHUP and applies it to new connections and messages, without
+/// dropping the open ones. A configuration with errors is refused and the running one stays.
+struct ReloadService: Service {
+    /// Keys whose values are used only while the daemon starts: sockets are bound, the resolver
+    /// and the database are open, the log level is set. A change is logged, not applied.
+    static let keysAppliedAtStart: Set<String> = [
+        "Socket", "UMask", "UserID", "StatusPageListen", "DatabasePath",
+        "Nameservers", "DNSTimeout", "DNSSECTrustAnchorFile", "LogLevel",
+    ]
+
+    /// SIGHUP, trapped before the daemon says it is ready so that an early signal is not fatal.
+    let signals: UnixSignalsSequence
+    let options: ConfigurationOptions
+    let running: Configuration
+    let hostName: String
+    let filter: DMARCMilterFilter
+    let logger: Logger
+
+    func run() async {
+        var current = running
+        for await _ in signals.cancelOnGracefulShutdown() {
+            if let reloaded = reload(replacing: current) { current = reloaded }
+        }
+    }
+
+    /// The new configuration once applied, or nil when it was refused.
+    func reload(replacing current: Configuration) -> Configuration? {
+        logger.notice("SIGHUP: rereading \(options.file ?? "the built-in defaults")")
+        let candidate = options.read { diagnostic in
+            if diagnostic.severity == .error {
+                logger.error("\(diagnostic)")
+            } else {
+                logger.warning("\(diagnostic)")
+            }
+        }
+        guard let candidate else {
+            logger.error("configuration not reloaded: it has errors; the running one stays")
+            return nil
+        }
+        let settings: MilterFilterSettings
+        do {
+            settings = try candidate.milterFilterSettings(hostName: hostName)
+        } catch {
+            logger.error("configuration not reloaded: \(error); the running one stays")
+            return nil
+        }
+        filter.update(settings)
+        let changed = ConfigurationKey.all.filter { $0.value(in: current) != $0.value(in: candidate) }.map(\.name)
+        for name in changed where Self.keysAppliedAtStart.contains(name) {
+            logger.warning("\(name) changed: it takes effect when dmarcd restarts")
+        }
+        logger.notice("configuration and ignore lists reloaded; keys changed: \(changed.isEmpty ? "none" : changed.joined(separator: ", "))")
+        return candidate
+    }
+}
