@@ -25,11 +25,13 @@ extension Configuration {
     }
 
     /// Where the milter listens, from `Socket`.
-    var milterServerAddress: MilterServerAddress {
-        switch socket {
-        case .inet(let host, let port): .inet(host: host, port: Int(port))
-        case .inet6(let host, let port): .inet6(host: host, port: Int(port))
-        case .unix(let path): .unix(path: path)
+    var milterServerAddresses: [MilterServerAddress] {
+        sockets.map { socket in
+            switch socket {
+            case .inet(let host, let port): .inet(host: host, port: Int(port))
+            case .inet6(let host, let port): .inet6(host: host, port: Int(port))
+            case .unix(let path): .unix(path: path)
+            }
         }
     }
 

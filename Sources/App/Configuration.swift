@@ -15,8 +15,8 @@ public struct Configuration: Sendable, Hashable {
 
     // MARK: Milter
 
-    /// Where Postfix connects to the milter (`Socket`).
-    public var socket: MilterSocketAddress = .inet(host: "127.0.0.1", port: 8893)
+    /// Where Postfix connects to the milter (`Socket`): one listener each, never none.
+    public var sockets: [MilterSocketAddress] = [.inet(host: "127.0.0.1", port: 8893)]
     /// The file-creation mask for the UNIX socket and the files dmarcd creates (`UMask`); `nil`
     /// keeps the mask dmarcd was started with.
     public var umask: UInt32?

@@ -7,9 +7,9 @@ extension ConfigurationKey {
     /// ``Configuration`` says why.
     public static let all: [ConfigurationKey] = [
         // The milter socket Postfix connects to.
-        .setting("Socket", \.socket,
-                 .parsed("inet:PORT@HOST, inet6:PORT@HOST or local:PATH", MilterSocketAddress.init(parsing:)),
-                 "where Postfix connects to the milter (Postfix: smtpd_milters = inet:127.0.0.1:8893)"),
+        .setting("Socket", \.sockets,
+                 .nonEmptyList(of: .parsed("inet:PORT@HOST, inet6:PORT@HOST or local:PATH", MilterSocketAddress.init(parsing:))),
+                 "where Postfix connects to the milter, one listener each (Postfix: smtpd_milters = inet:127.0.0.1:8893)"),
         .optional("UMask", \.umask, .umask,
                   "file-creation mask for a local: socket and the files dmarcd creates",
                   whenUnset: "the mask dmarcd was started with", example: "0007"),

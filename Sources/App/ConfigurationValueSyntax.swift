@@ -206,6 +206,16 @@ extension ConfigurationValueSyntax {
         }
         format: { $0.map(element.format).joined(separator: ", ") }
     }
+
+    /// A comma-separated list that names at least one item.
+    static func nonEmptyList<Element>(of element: ConfigurationValueSyntax<Element>) -> Self where Value == [Element] {
+        let list = Self.list(of: element)
+        return Self(form: list.form, parse: { text, warnings throws(ConfigurationValueError) in
+            let values = try list.parse(text, &warnings)
+            guard !values.isEmpty else { throw ConfigurationValueError("names no \(element.form)") }
+            return values
+        }, format: list.format)
+    }
 }
 
 extension StringProtocol {

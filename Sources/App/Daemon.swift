@@ -23,15 +23,23 @@ struct Daemon {
         let resolver = try UnboundResolver(options: configuration.resolverOptions)
         let settings = try configuration.milterFilterSettings(hostName: hostName)
         let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger)
-        let server = try await MilterServer.bind(to: configuration.milterServerAddress, filter: filter, logger: logger)
+        if let mask = configuration.umask {
+            // Before the sockets are bound: a local: socket's mode comes from the mask.
+            umask(mode_t(mask))
+        }
+        var servers: [MilterServer<DMARCMilterFilter>] = []
+        for address in configuration.milterServerAddresses {
+            servers.append(try await MilterServer.bind(to: address, filter: filter, logger: logger))
+        }
+        let addresses = configuration.milterServerAddresses.map(\.description).joined(separator: ", ")
         logger.notice("""
-            milter listening on \(configuration.milterServerAddress); \
+            milter listening on \(addresses); \
             no status page in this build (StatusPageListen \(configuration.statusPageAddress))
             """)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: ResolverService(resolver: resolver, logger: logger)),
-                .init(service: MilterService(server: server)),
+                .init(service: MilterService(servers: servers)),
                 .init(service: ReloadService(signals: hangups, options: options, running: configuration,
                                              hostName: hostName, filter: filter, logger: logger)),
             ],
@@ -61,13 +69,17 @@ struct ResolverService: Service {
 /// Serves Postfix until shutdown: then stops accepting and lets open connections finish, until
 /// the group's grace period runs out and cancels them.
 struct MilterService: Service {
-    let server: MilterServer<DMARCMilterFilter>
+    let servers: [MilterServer<DMARCMilterFilter>]
 
     func run() async throws {
         try await withGracefulShutdownHandler {
-            try await server.run()
+            try await withThrowingDiscardingTaskGroup { group in
+                for server in servers {
+                    group.addTask { try await server.run() }
+                }
+            }
         } onGracefulShutdown: {
-            server.stopAccepting()
+            servers.forEach { $0.stopAccepting() }
         }
     }
 }

@@ -55,6 +55,7 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
         case .inet6(let host, let port):
             listener = try await bootstrap.bind(host: host ?? "::", port: port, childChannelInitializer: initializer)
         case .unix(let path):
+            try UnixSocketPath.checkReplaceable(path)
             listener = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true,
                                                 childChannelInitializer: initializer)
         }

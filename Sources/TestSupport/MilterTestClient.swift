@@ -34,8 +34,18 @@ public final class MilterTestClient {
 
     deinit { close(descriptor) }
 
-    /// Connects to a milter on 127.0.0.1 (or another IPv4 address) and `port`.
+    /// Connects to a milter on 127.0.0.1 (or another IPv4 or IPv6 address) and `port`.
     public static func connect(host: String = "127.0.0.1", port: Int) throws -> MilterTestClient {
+        if host.contains(":") {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = UInt16(port).bigEndian
+            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else {
+                throw TestServerError(description: "\(host) is not an IPv6 address")
+            }
+            return try connect(family: AF_INET6, address: &address, length: MemoryLayout<sockaddr_in6>.size,
+                               to: "[\(host)]:\(port)")
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian

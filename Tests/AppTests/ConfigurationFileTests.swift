@@ -20,7 +20,7 @@ import Testing
 
         // Then it loads, keeping the socket, mask and user, and only warns about keys dmarcd does not need
         #expect(!result.hasErrors, "\(result.diagnostics)")
-        #expect(result.configuration.socket == .unix(path: "/run/opendmarc/opendmarc.sock"))
+        #expect(result.configuration.sockets == [.unix(path: "/run/opendmarc/opendmarc.sock")])
         #expect(result.configuration.umask == 0o002)
         #expect(result.configuration.userID == Configuration.UserID(user: "opendmarc"))
         let warnedKeys = result.diagnostics.compactMap { $0.message.split(separator: ":").first.map(String.init) }

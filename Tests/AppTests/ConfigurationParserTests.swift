@@ -19,7 +19,7 @@ import Testing
 
     @Test func keyAndValueAreSeparatedBySpacesOrTabsAndTrimmed() {
         let result = parse("Socket \t inet:9999@127.0.0.1 \t\nReportCommand\t/usr/sbin/sendmail -t -i  \n")
-        #expect(result.configuration.socket == .inet(host: "127.0.0.1", port: 9999))
+        #expect(result.configuration.sockets == [.inet(host: "127.0.0.1", port: 9999)])
         #expect(result.configuration.reportCommand == "/usr/sbin/sendmail -t -i")
         #expect(result.diagnostics.isEmpty)
     }

@@ -20,7 +20,7 @@ import Testing
     @Test func aConfigurationWithEveryFieldChangedReadsBackTheSame() throws {
         // Given a configuration in which every field differs from its default
         var configuration = Configuration()
-        configuration.socket = .inet6(host: "::1", port: 10025)
+        configuration.sockets = [.inet6(host: "::1", port: 10025), .unix(path: "/run/dmarcd/milter.sock")]
         configuration.umask = 0o027
         configuration.userID = .init(user: "dmarcd", group: "postfix")
         configuration.authservID = "mx.example.com"

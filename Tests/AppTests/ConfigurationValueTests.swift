@@ -29,7 +29,14 @@ import TestSupport
     ])
     func aSocketIsReadIntoItsTypedForm(text: String, expected: MilterSocketAddress) {
         let (configuration, messages) = read("Socket \(text)")
-        #expect(configuration.socket == expected)
+        #expect(configuration.sockets == [expected])
+        #expect(messages.isEmpty)
+    }
+
+    @Test func severalSocketsGiveOneListenerEach() {
+        let (configuration, messages) = read("Socket inet:8893@127.0.0.1, inet6:8893@::1 , local:/run/dmarcd/milter.sock")
+        #expect(configuration.sockets == [.inet(host: "127.0.0.1", port: 8893), .inet6(host: "::1", port: 8893),
+                                          .unix(path: "/run/dmarcd/milter.sock")])
         #expect(messages.isEmpty)
     }
 
@@ -43,10 +50,11 @@ import TestSupport
         ("inet6:8893@127.0.0.1", "Socket: \"inet6:8893@127.0.0.1\": inet6: needs an IPv6 address; use inet: for 127.0.0.1"),
         ("inet:8893@300.1.1.1", "Socket: \"300.1.1.1\" in \"inet:8893@300.1.1.1\" is not a host name or IP address"),
         ("local:", "Socket: \"local:\" has no path after local:"),
+        (" , ", "Socket: names no inet:PORT@HOST, inet6:PORT@HOST or local:PATH"),
     ])
     func aBadSocketIsAnErrorSayingWhy(text: String, message: String) {
         let (configuration, messages) = read("Socket \(text)")
-        #expect(configuration.socket == Configuration.defaults.socket)
+        #expect(configuration.sockets == Configuration.defaults.sockets)
         #expect(messages == [message])
     }
 

@@ -229,6 +229,47 @@ struct MilterServerTests {
         }
     }
 
+    @Test func unixSocketThatAServerStillAnswersOnIsNotTakenOver() async throws {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("dmarcd-milter-\(UInt32.random(in: 0...UInt32.max)).sock").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let settings = Self.settings()
+        try await Self.withServer(on: .unix(path: path), resolver: try Self.zone(dmarcForJck: nil)) { _ in
+            let filter = DMARCMilterFilter(resolver: StaticResolver(), settings: settings, logger: Logger(label: "second"))
+            await #expect(throws: UnixSocketPathError.self) {
+                _ = try await MilterServer.bind(to: .unix(path: path), filter: filter, logger: Logger(label: "second"))
+            }
+            // The first server still has its socket.
+            let client = try MilterTestClient.connect(unixPath: path)
+            #expect(try await client.negotiate().version == 6)
+            try await client.quit()
+        }
+    }
+
+    @Test func fileThatIsNotASocketIsNotReplaced() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-not-a-socket-\(UUID().uuidString)").path
+        try "keep me".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let filter = DMARCMilterFilter(resolver: StaticResolver(), settings: Self.settings(), logger: Logger(label: "test"))
+        await #expect(throws: UnixSocketPathError.self) {
+            _ = try await MilterServer.bind(to: .unix(path: path), filter: filter, logger: Logger(label: "test"))
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me")
+    }
+
+    @Test func ipv6ListenerServesTheSame() async throws {
+        let message = try Self.corpusMessage().message
+        try await Self.withServer(on: .inet6(host: "::1", port: 0), resolver: try Self.zone(dmarcForJck: "v=DMARC1; p=none")) { server in
+            let client = try MilterTestClient.connect(host: "::1", port: try #require(server.localAddress?.port))
+            try await client.negotiate()
+            _ = try await client.connectSession(Self.listEnvelope)
+            let frames = try await client.sendMessage(message, envelope: Self.listEnvelope)
+            let replies = try frames.map { try MilterReply(code: $0.code, payload: $0.payload[...]) }
+            #expect(Self.insertedResults(replies)?.hasPrefix(" mx.example.test; spf=pass") == true)
+            try await client.quit()
+        }
+    }
+
     @Test func twoMessagesOnOneConnectionEachGetAnAnswer() async throws {
         let message = try Self.corpusMessage().message
         try await Self.withServer(resolver: try Self.zone(dmarcForJck: "v=DMARC1; p=none")) { server in

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The `Socket` and `UMask` keys as the running daemon applies them.
+@Suite(.serialized)
+struct DaemonListenerTests {
+    @Test func everySocketListedGetsAListenerAndTheLocalOneTheModeOfUMask() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-listen-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let dns = try SilentDNSServer()
+        let port = Int(try FreePort.udpAndTCP())
+        let socketPath = directory.appendingPathComponent("milter.sock").path
+        let log = directory.appendingPathComponent("dmarcd.log")
+        let daemon = try ChildProcess(BuiltProducts.executable("dmarcd"), [
+            "run", "--builtin-defaults", "--set", "Nameservers=\(dns.forwarder)", "--set", "UMask=0007",
+            "--set", "Socket=inet:\(port)@127.0.0.1, inet6:\(port)@::1, unix:\(socketPath)",
+        ], logFile: log.path)
+        defer {
+            daemon.send(SIGTERM)
+            _ = daemon.waitForExit(timeout: 10)
+        }
+        let text = { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        let deadline = Date().addingTimeInterval(10)
+        while !text().contains("DNS queries go to") && Date() < deadline && daemon.isRunning {
+            usleep(20_000)
+        }
+        #expect(text().contains("milter listening on inet:\(port)@127.0.0.1, inet6:\(port)@::1, unix:\(socketPath)"), "\(text())")
+        for client in [try MilterTestClient.connect(port: port), try MilterTestClient.connect(host: "::1", port: port),
+                       try MilterTestClient.connect(unixPath: socketPath)] {
+            #expect(try await client.negotiate().version == 6)
+            try await client.quit()
+        }
+        // A socket is created with mode 0777 less the mask: Postfix's group may connect, others not.
+        let mode = try FileManager.default.attributesOfItem(atPath: socketPath)[.posixPermissions] as? Int
+        #expect(mode == 0o770)
+    }
+}
