@@ -116,7 +116,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             let queue = macros["i"] ?? queueID ?? "NOQUEUE"
             // The checks report DNS failures and broken input as temperror or permerror inside
             // the verdict, never by throwing, so every message gets a field and an answer.
-            var verdict = await check.finish()
+            var verdict = await finishedInTime()
             let dmarc = verdict.dmarc
             let domain = dmarc.authorDomain ?? "-"
             if let author = dmarc.authorDomain, settings.ignoredFromDomains.contains(author) {
@@ -169,6 +169,25 @@ public struct DMARCMilterFilter: MilterMessageFilter {
 }
 
 extension DMARCMilterFilter.Message {
+    /// The checks' verdict, or `temperror` when they take longer than the message deadline; the
+    /// checks still running are then cancelled, which stops their DNS queries.
+    func finishedInTime() async -> MessageVerdict {
+        let deadline = settings.messageDeadline
+        return await withTaskGroup(of: MessageVerdict?.self) { group in
+            group.addTask { [check] in
+                var check = check
+                return await check.finish()
+            }
+            group.addTask {
+                try? await Task.sleep(for: deadline)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? check.unfinishedVerdict(reason: "the checks did not finish within \(deadline)")
+        }
+    }
+
     /// Why `applied` is milder than the disposition DMARC asked for, in RFC 9990's terms: the
     /// record's testing mode, or this site's choice not to reject or hold.
     static func override(of dmarc: DMARCOutcome, applied: MessageEvaluation.Disposition)

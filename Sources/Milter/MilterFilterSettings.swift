@@ -56,6 +56,10 @@ public struct MilterFilterSettings: Sendable {
     public var ignoredFromDomains: Set<String> = []
     /// The value of a `DMARC-Filter:` field to add to checked mail, if any.
     public var softwareHeader: String?
+    /// How long the checks of one message may take once its end has arrived; then it gets
+    /// `temperror`. Well inside Postfix's `milter_content_timeout` (300 s), which also covers the
+    /// wait for the end-of-message reply.
+    public var messageDeadline: Duration = .seconds(60)
 
     /// Settings that only add Authentication-Results, with the checks set up as given.
     public init(authenticator: MessageAuthenticator.Settings) {

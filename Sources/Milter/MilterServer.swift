@@ -19,23 +19,30 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
     private let listener: NIOAsyncChannel<Connection, Never>
     private let filter: Filter
     private let maximumFrameSize: Int
+    private let progressInterval: Duration
     private let logger: Logger
     /// The address the socket is bound to; for port 0, the port the kernel chose.
     public let localAddress: SocketAddress?
 
-    private init(listener: NIOAsyncChannel<Connection, Never>, filter: Filter, maximumFrameSize: Int, logger: Logger) {
+    private init(listener: NIOAsyncChannel<Connection, Never>, filter: Filter, maximumFrameSize: Int,
+                 progressInterval: Duration, logger: Logger) {
         self.listener = listener
         self.filter = filter
         self.maximumFrameSize = maximumFrameSize
+        self.progressInterval = progressInterval
         self.logger = logger
         localAddress = listener.channel.localAddress
     }
 
     /// Opens the listening socket; connections are served once ``run()`` is called.
+    ///
+    /// While the filter works on a message's end, the MTA is sent SMFIR_PROGRESS every
+    /// `progressInterval`, which restarts its reply timer.
     public static func bind(
         to address: MilterServerAddress,
         filter: Filter,
         maximumFrameSize: Int = MilterFrameParser.defaultMaximumFrameSize,
+        progressInterval: Duration = .seconds(10),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) async throws -> MilterServer {
@@ -59,7 +66,8 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
             listener = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true,
                                                 childChannelInitializer: initializer)
         }
-        return MilterServer(listener: listener, filter: filter, maximumFrameSize: maximumFrameSize, logger: logger)
+        return MilterServer(listener: listener, filter: filter, maximumFrameSize: maximumFrameSize,
+                            progressInterval: progressInterval, logger: logger)
     }
 
     /// Serves connections until ``stopAccepting()`` is called, then waits for the open ones to
@@ -90,7 +98,12 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
                     var replies: [UInt8] = []
                     var closes = false
                     while !closes, let command = try parser.nextCommand() {
-                        let output = try await session.receive(command)
+                        let output: MilterSessionOutput
+                        if case .endOfMessage = command {
+                            output = try await reportingProgress(to: outbound) { try await session.receive(command) }
+                        } else {
+                            output = try await session.receive(command)
+                        }
                         for reply in output.replies { replies += reply.frame }
                         closes = output.closesConnection
                     }
@@ -106,6 +119,23 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
             logger.info("milter connection from \(peer) closed: the daemon is stopping")
         } catch {
             logger.error("milter connection from \(peer) closed: \(error)")
+        }
+    }
+
+    /// The result of `work`, with SMFIR_PROGRESS sent every ``progressInterval`` until it is ready.
+    private func reportingProgress(
+        to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        _ work: () async throws -> MilterSessionOutput
+    ) async throws -> MilterSessionOutput {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [progressInterval] in
+                while true {
+                    try await Task.sleep(for: progressInterval)
+                    try await outbound.write(ByteBuffer(bytes: MilterReply.progress.frame))
+                }
+            }
+            defer { group.cancelAll() }
+            return try await work()
         }
     }
 

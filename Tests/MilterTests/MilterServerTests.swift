@@ -48,7 +48,8 @@ struct MilterServerTests {
     /// Runs a milter on `address` for the duration of `body`.
     static func withServer(
         on address: MilterServerAddress = .inet(host: "127.0.0.1", port: 0),
-        resolver: StaticResolver, settings: MilterFilterSettings = settings(),
+        resolver: any DNSResolver, settings: MilterFilterSettings = settings(),
+        progressInterval: Duration = .seconds(10),
         recordEvaluation: @escaping @Sendable (MessageEvaluation) -> Void = { _ in },
         _ body: (MilterServer<DMARCMilterFilter>) async throws -> Void
     ) async throws {
@@ -56,7 +57,8 @@ struct MilterServerTests {
         logger.logLevel = .warning
         let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger,
                                        recordEvaluation: recordEvaluation)
-        let server = try await MilterServer.bind(to: address, filter: filter, logger: logger)
+        let server = try await MilterServer.bind(to: address, filter: filter, progressInterval: progressInterval,
+                                                 logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             do {
@@ -167,6 +169,22 @@ struct MilterServerTests {
             let replies = try await Self.deliver(message, to: server)
             let field = try #require(Self.insertedResults(replies))
             #expect(field.contains("dmarc=temperror"))
+            #expect(replies.last == .continue)
+        }
+    }
+
+    @Test func checksThatOutlastTheDeadlineGiveTemperrorAndTheMTAHearsProgressMeanwhile() async throws {
+        let message = try Self.corpusMessage().message
+        try await Self.withServer(resolver: UnansweredResolver(), settings: Self.settings { $0.messageDeadline = .milliseconds(500) },
+                                  progressInterval: .milliseconds(100)) { server in
+            let client = try Self.connectedClient(server)
+            try await client.negotiate()
+            _ = try await client.connectSession(Self.listEnvelope)
+            let frames = try await client.sendMessage(message, envelope: Self.listEnvelope)
+            try await client.quit()
+            #expect(frames.filter { $0.code == UInt8(ascii: "p") }.count >= 3)
+            let replies = try frames.map { try MilterReply(code: $0.code, payload: $0.payload[...]) }
+            #expect(Self.insertedResults(replies)?.contains("dmarc=temperror") == true)
             #expect(replies.last == .continue)
         }
     }
@@ -302,5 +320,13 @@ struct MilterServerTests {
             #expect(replies.last?.code == UInt8(ascii: "c"))
             try await open.quit()
         }
+    }
+}
+
+/// A DNS server that never answers: each query waits until it is cancelled.
+struct UnansweredResolver: DNSResolver {
+    func resolve(_ name: String, type: DNSRecordType) async throws(DNSError) -> DNSAnswer<DNSRecord> {
+        try? await Task.sleep(for: .seconds(3600))
+        throw .timeout
     }
 }

@@ -122,10 +122,15 @@ public struct MessageAuthenticator: Sendable {
         spfCheck?.cancel()
     }
 
-    /// Finishes DKIM, waits for SPF, evaluates DMARC and assembles the verdict.
+    /// Finishes DKIM, waits for SPF, evaluates DMARC and assembles the verdict. Cancelling the
+    /// calling task cancels the SPF check too, which runs in a task of its own.
     public mutating func finish() async -> MessageVerdict {
         let dkimResults = await dkim.finish()
-        let spf = await spfCheck?.value
+        let spf = await withTaskCancellationHandler { [spfCheck] in
+            await spfCheck?.value
+        } onCancel: { [spfCheck] in
+            spfCheck?.cancel()
+        }
         let input = DMARCInput(
             fromFields: fromFields,
             spf: spf.map { DMARCInput.SPF(outcome: $0, nullSender: envelope.hasNullSender) } ?? trustedSPF,
@@ -134,6 +139,16 @@ public struct MessageAuthenticator: Sendable {
         return MessageVerdict(
             authservID: settings.authservID, spf: spf, dkim: dkimResults, dmarc: dmarc,
             forgedAuthenticationResults: forgedResultFields)
+    }
+
+    /// The verdict for a message whose checks could not finish in time: DMARC `temperror`
+    /// (RFC 9989 §9.2: a transient failure to complete evaluation), with the forged fields found
+    /// so far still marked for removal.
+    public func unfinishedVerdict(reason: String) -> MessageVerdict {
+        var dmarc = DMARCOutcome(result: .temperror)
+        dmarc.reason = reason
+        return MessageVerdict(authservID: settings.authservID, spf: nil, dkim: [], dmarc: dmarc,
+                              forgedAuthenticationResults: forgedResultFields)
     }
 }
 
