@@ -6,7 +6,8 @@ import Milter
 extension Configuration {
     /// How the milter treats mail, from `RejectFailures`, `RejectString`,
     /// `HoldQuarantinedMessages`, `IgnoreHosts`, `IgnoreAuthenticatedClients`, `IgnoreMailFrom`,
-    /// `SoftwareHeader`, `AuthservID` and `AuthservIDWithJobID`.
+    /// `SoftwareHeader`, `RequiredHeaders`, `RequiredFrom`, `CopyFailuresTo`, `AuthservID` and
+    /// `AuthservIDWithJobID`.
     func milterFilterSettings(hostName: String) throws -> MilterFilterSettings {
         var settings = MilterFilterSettings(authenticator: try authenticatorSettings(hostName: hostName))
         // OpenDMARC names the MTA's host when AuthservID is unset; the MTA says it in macro `j`.
@@ -18,6 +19,9 @@ extension Configuration {
         settings.ignoreAuthenticatedClients = ignoreAuthenticatedClients
         settings.ignoredFromDomains = Set(ignoreMailFrom)
         settings.softwareHeader = softwareHeader ? "dmarcd \(DmarcdVersion.current)" : nil
+        settings.requiredHeaders = requiredHeaders
+        settings.requiredFrom = requiredFrom
+        settings.copyFailuresTo = copyFailuresTo.map { $0.hasPrefix("<") ? $0 : "<\($0)>" }
         if let ignoreHostsFile {
             settings.ignoredNetworks = try Self.ignoredNetworks(inFile: ignoreHostsFile)
         }

@@ -87,6 +87,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         let headerLeadingSpace: Bool
         var queueID: String?
         var recipientDomains: [String] = []
+        var headerFieldCounts = HeaderFieldCounts()
 
         public mutating func recipient(_ address: String) {
             if let domain = MessageEvaluation.domain(ofAddress: address), !recipientDomains.contains(domain) {
@@ -96,6 +97,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
 
         /// Feeds the field to DKIM and the From: and Authentication-Results bookkeeping.
         public mutating func header(name: String, value: [UInt8]) {
+            headerFieldCounts.count(name)
             check.header(HeaderField(milterName: name, value: value, leadingSpaceStripped: !headerLeadingSpace))
         }
 
@@ -114,6 +116,11 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             // Postfix sends the queue id with MAIL only when the queue file exists by then; it
             // always comes with the end of the message.
             let queue = macros["i"] ?? queueID ?? "NOQUEUE"
+            if settings.requiredHeaders, let violation = headerFieldCounts.violation {
+                check.cancel()
+                logger.info("\(queue): client=\(client) rejected: the header breaks RFC 5322 section 3.6: \(violation)")
+                return [.replyCode("550 5.6.0 message header breaks RFC 5322 section 3.6: \(violation)")]
+            }
             // The checks report DNS failures and broken input as temperror or permerror inside
             // the verdict, never by throwing, so every message gets a field and an answer.
             var verdict = await finishedInTime()
@@ -142,7 +149,11 @@ public struct DMARCMilterFilter: MilterMessageFilter {
                 replies.append(.insertHeader(index: 0, name: "DMARC-Filter", value: space + software))
             }
             let disposition: MessageEvaluation.Disposition
-            if dmarc.disposition == .reject && settings.rejectFailures {
+            if settings.requiredFrom, dmarc.authorDomain == nil, let problem = dmarc.authorDomainProblem,
+               problem.meansNoFromDomain {
+                disposition = .reject
+                replies.append(.replyCode("550 5.7.1 no From: domain to check: \(problem)"))
+            } else if dmarc.disposition == .reject && settings.rejectFailures {
                 disposition = .reject
                 replies.append(.replyCode(settings.rejectReply(fromDomain: domain)))
             } else if dmarc.disposition == .quarantine && settings.holdQuarantined {
@@ -153,6 +164,11 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             } else {
                 disposition = dmarc.result == .pass ? .pass : .none
                 replies.append(.continue)
+            }
+            if let copy = settings.copyFailuresTo, dmarc.result == .fail, disposition != .reject,
+               dmarc.disposition == .reject || dmarc.disposition == .quarantine {
+                // Modifications come before the final reply, which is the last element.
+                replies.insert(.addRecipient(copy), at: replies.count - 1)
             }
             let override = Self.override(of: dmarc, applied: disposition)
             recordEvaluation(MessageEvaluation(

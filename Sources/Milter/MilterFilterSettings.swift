@@ -54,6 +54,13 @@ public struct MilterFilterSettings: Sendable {
     public var ignoreAuthenticatedClients = false
     /// From: domains, lower-cased, whose mail gets no header and no action.
     public var ignoredFromDomains: Set<String> = []
+    /// Rejects mail whose header breaks the field counts of RFC 5322 §3.6, before any check.
+    public var requiredHeaders = false
+    /// Rejects mail without a From: domain to check (no From, no address, an unusable domain).
+    public var requiredFrom = false
+    /// An envelope recipient added to mail that fails DMARC under a reject or quarantine policy
+    /// and is not rejected, e.g. `<dmarc-failures@example.com>`.
+    public var copyFailuresTo: String?
     /// The value of a `DMARC-Filter:` field to add to checked mail, if any.
     public var softwareHeader: String?
     /// How long the checks of one message may take once its end has arrived; then it gets

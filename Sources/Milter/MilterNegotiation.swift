@@ -5,9 +5,9 @@ public struct MilterNegotiation: Sendable, Hashable {
     /// The oldest and newest protocol versions spoken: 2 (Sendmail 8.13) to 6 (Postfix, Sendmail 8.14+).
     public static let supportedVersions: ClosedRange<UInt32> = 2...6
 
-    /// What a DMARC filter needs to do: add Authentication-Results, remove forged ones, and
-    /// put failing mail in the hold queue.
-    public static let wantedActions: MilterActions = [.addHeaders, .changeHeaders, .quarantine]
+    /// What a DMARC filter needs to do: add Authentication-Results, remove forged ones, put
+    /// failing mail in the hold queue, and copy it to a recipient (`CopyFailuresTo`).
+    public static let wantedActions: MilterActions = [.addHeaders, .addRecipients, .changeHeaders, .quarantine]
 
     /// Events the DMARC filter has no use for, and replies it never needs to send, so the MTA
     /// neither sends nor waits for them; and header values with their leading space, which

@@ -23,6 +23,7 @@ extension MilterReply {
             self = code == UInt8(ascii: "i") ? .insertHeader(index: index, name: name, value: value)
                                               : .changeHeader(index: index, name: name, value: value)
         case UInt8(ascii: "q"): self = .quarantine(reason: try reader.string())
+        case UInt8(ascii: "+"): self = .addRecipient(try reader.string())
         default:
             throw MilterProtocolError(.unknownCommand, command: code, "unknown reply")
         }

@@ -17,6 +17,8 @@ public enum MilterReply: Sendable, Hashable {
     case changeHeader(index: UInt32, name: String, value: String)
     /// Puts the message in the MTA's hold queue with the given reason.
     case quarantine(reason: String)
+    /// Adds an envelope recipient, e.g. `<dmarc-failures@example.com>`.
+    case addRecipient(String)
     /// Asks the MTA to wait longer: the filter is still working.
     case progress
 
@@ -55,6 +57,9 @@ public enum MilterReply: Sendable, Hashable {
         case .quarantine(let reason):
             code = "q"
             payload.appendCString(reason)
+        case .addRecipient(let address):
+            code = "+"
+            payload.appendCString(address)
         }
         return .milterFrame(code: code, payload: payload)
     }

@@ -37,6 +37,7 @@ struct MilterCodecTests {
         .insertHeader(index: 0, name: "Authentication-Results", value: " mx.example.test; dmarc=pass header.from=example.com"),
         .changeHeader(index: 2, name: "Authentication-Results", value: ""),
         .quarantine(reason: "DMARC policy of example.com"),
+        .addRecipient("<dmarc-failures@example.com>"),
     ]
 
     @Test(arguments: commands)
@@ -150,7 +151,7 @@ struct MilterNegotiationTests {
     @Test func postfixOfferGetsVersion6AndOnlyWhatTheFilterNeeds() throws {
         let negotiation = try MilterNegotiation(offeredVersion: 6, offeredActions: MilterActions(rawValue: 0x1ff),
                                                 offeredFlags: MilterProtocolFlags(rawValue: 0x1fffff))
-        #expect(negotiation.reply == .negotiate(version: 6, actions: MilterActions(rawValue: 0x31),
+        #expect(negotiation.reply == .negotiate(version: 6, actions: MilterActions(rawValue: 0x35),
                                                 protocolFlags: [.noUnknown, .noData, .noReplyToHeaders, .skip, .headerLeadingSpace]))
     }
 
@@ -158,7 +159,7 @@ struct MilterNegotiationTests {
         let negotiation = try MilterNegotiation(offeredVersion: 2, offeredActions: MilterActions(rawValue: 0x3f),
                                                 offeredFlags: MilterProtocolFlags(rawValue: 0x7f))
         #expect(negotiation.version == 2)
-        #expect(negotiation.actions == [.addHeaders, .changeHeaders, .quarantine])
+        #expect(negotiation.actions == [.addHeaders, .addRecipients, .changeHeaders, .quarantine])
         #expect(negotiation.protocolFlags.isEmpty)
         #expect(negotiation.receives(.noData))
     }

@@ -144,6 +144,42 @@ struct MilterServerTests {
         }
     }
 
+    @Test func headerBreakingRFC5322CountsIsRejectedWhenRequiredHeadersIsOn() async throws {
+        let message = Array("Subject: a second subject\r\n".utf8) + (try Self.corpusMessage().message)
+        try await Self.withServer(resolver: try Self.zone(dmarcForJck: "v=DMARC1; p=none"),
+                                  settings: Self.settings { $0.requiredHeaders = true }) { server in
+            let replies = try await Self.deliver(message, to: server)
+            #expect(replies.last == .replyCode("550 5.6.0 message header breaks RFC 5322 section 3.6: 2 Subject fields"))
+            #expect(Self.insertedResults(replies) == nil)
+        }
+    }
+
+    @Test func messageWithoutFromIsRejectedWhenRequiredFromIsOn() async throws {
+        let message = Array("To: someone@example.test\r\nSubject: no author\r\n\r\nbody\r\n".utf8)
+        try await Self.withServer(resolver: try Self.zone(dmarcForJck: nil),
+                                  settings: Self.settings { $0.requiredFrom = true }) { server in
+            let replies = try await Self.deliver(message, to: server)
+            #expect(replies.last == .replyCode("550 5.7.1 no From: domain to check: the message has no From field"))
+        }
+    }
+
+    @Test func failingMessageIsCopiedToCopyFailuresToUnlessRejected() async throws {
+        let message = try Self.corpusMessage().message
+        let copies = "<dmarc-failures@mx.example.test>"
+        try await Self.withServer(resolver: try Self.zone(dmarcForJck: "v=DMARC1; p=quarantine"),
+                                  settings: Self.settings { $0.copyFailuresTo = copies }) { server in
+            let replies = try await Self.deliver(message, to: server)
+            #expect(replies.suffix(2) == [.addRecipient(copies), .continue])
+        }
+        try await Self.withServer(resolver: try Self.zone(dmarcForJck: "v=DMARC1; p=reject"), settings: Self.settings {
+            $0.copyFailuresTo = copies
+            $0.rejectFailures = true
+        }) { server in
+            let replies = try await Self.deliver(message, to: server)
+            #expect(!replies.contains(.addRecipient(copies)))
+        }
+    }
+
     @Test func forgedResultsFieldIsRemovedAndOursInserted() async throws {
         let forged = Array("Authentication-Results: other.example; spf=pass smtp.mailfrom=jck.com\r\n".utf8)
             + Array("Authentication-Results: mx.example.test; dmarc=pass header.from=jck.com\r\n".utf8)

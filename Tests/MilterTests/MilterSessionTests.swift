@@ -77,7 +77,7 @@ struct MilterSessionTests {
         var session = MilterSession(filter: RecordingFilter())
         let output = try await session.receive(Self.postfixOffer)
         #expect(output.replies == [.negotiate(
-            version: 6, actions: [.addHeaders, .changeHeaders, .quarantine],
+            version: 6, actions: [.addHeaders, .addRecipients, .changeHeaders, .quarantine],
             protocolFlags: [.noUnknown, .noData, .noReplyToHeaders, .skip, .headerLeadingSpace])])
         #expect(!output.closesConnection)
     }

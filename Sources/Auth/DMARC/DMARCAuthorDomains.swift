@@ -31,6 +31,15 @@ public enum DMARCAuthorDomainProblem: Sendable, Hashable, CustomStringConvertibl
         case .tooManyDomains(let count): "the From field has \(count) domains, more than are evaluated"
         }
     }
+
+    /// True when no From domain at all can be read (OpenDMARC's `RequiredFrom` rejects these);
+    /// false when there are domains, only too many (what `MultiValueFrom` decides about).
+    public var meansNoFromDomain: Bool {
+        switch self {
+        case .noFromField, .multipleFromFields, .unreadableFrom, .noAddress, .unusableDomain: true
+        case .multipleDomains, .tooManyDomains: false
+        }
+    }
 }
 
 /// The Author Domains of a message (RFC 9989 §3.2.2, §5.3.1), read from its From fields.
