@@ -23,7 +23,7 @@ extension Configuration {
         settings.requiredFrom = requiredFrom
         settings.copyFailuresTo = copyFailuresTo.map { $0.hasPrefix("<") ? $0 : "<\($0)>" }
         if let ignoreHostsFile {
-            settings.ignoredNetworks = try Self.ignoredNetworks(inFile: ignoreHostsFile)
+            (settings.ignoredNetworks, settings.ignoredHostNames) = try Self.ignoredHosts(inFile: ignoreHostsFile)
         }
         return settings
     }
@@ -39,8 +39,9 @@ extension Configuration {
         }
     }
 
-    /// The addresses and CIDR blocks of an `IgnoreHosts` file: one a line, `#` starts a comment.
-    static func ignoredNetworks(inFile path: String) throws -> [MilterFilterSettings.Network] {
+    /// The addresses, CIDR blocks and host names of an `IgnoreHosts` file: one a line, `#`
+    /// starts a comment. Names are lower-cased.
+    static func ignoredHosts(inFile path: String) throws -> ([MilterFilterSettings.Network], Set<String>) {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -48,12 +49,18 @@ extension Configuration {
             throw ConfigurationLoadError("IgnoreHosts \(path): \(error.localizedDescription)")
         }
         var networks: [MilterFilterSettings.Network] = []
+        var names: Set<String> = []
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.prefix { $0 != "#" }.trimmingCharacters(in: .whitespaces)
             guard !line.isEmpty else { continue }
             let parts = line.split(separator: "/", maxSplits: 1)
             guard let address = IPAddress(parts[0]) else {
-                throw ConfigurationLoadError("IgnoreHosts \(path) line \(number + 1): \"\(line)\" is not an IP address or CIDR block")
+                guard line.isHostName else {
+                    throw ConfigurationLoadError(
+                        "IgnoreHosts \(path) line \(number + 1): \"\(line)\" is not a host name, IP address or CIDR block")
+                }
+                names.insert(line.lowercased())
+                continue
             }
             let maximum = address.isIPv4 ? 32 : 128
             guard parts.count == 2 else {
@@ -65,6 +72,6 @@ extension Configuration {
             }
             networks.append(.init(address, prefixLength: length))
         }
-        return networks
+        return (networks, names)
     }
 }

@@ -36,13 +36,19 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         currentSettings.value.withLock { $0 = settings }
     }
 
-    /// False for clients in ``MilterFilterSettings/ignoredNetworks``.
+    /// False for clients in ``MilterFilterSettings/ignoredNetworks`` or
+    /// ``MilterFilterSettings/ignoredHostNames``.
     public func checksConnection(_ connection: MilterConnection) -> Bool {
-        guard let ip = connection.clientIP, settings.ignoredNetworks.contains(where: { $0.contains(ip) }) else {
-            return true
+        let settings = self.settings
+        if let ip = connection.clientIP, settings.ignoredNetworks.contains(where: { $0.contains(ip) }) {
+            logger.debug("not checking mail from \(ip): an ignored host")
+            return false
         }
-        logger.debug("not checking mail from \(ip): an ignored host")
-        return false
+        if settings.ignoredHostNames.contains(connection.hostname.lowercased()) {
+            logger.debug("not checking mail from \(connection.hostname): an ignored host name")
+            return false
+        }
+        return true
     }
 
     /// Starts the checks with the client, HELO and MAIL FROM; nil for authenticated clients

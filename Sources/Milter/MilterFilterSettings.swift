@@ -50,6 +50,9 @@ public struct MilterFilterSettings: Sendable {
     public var holdQuarantined = false
     /// Clients whose mail is passed unchecked.
     public var ignoredNetworks: [Network] = Self.loopback
+    /// Clients whose host name, as the MTA found it by reverse and forward DNS, is one of these
+    /// (lower-cased) are passed unchecked.
+    public var ignoredHostNames: Set<String> = []
     /// Passes mail from SMTP AUTH clients (macro `{auth_authen}`) unchecked.
     public var ignoreAuthenticatedClients = false
     /// From: domains, lower-cased, whose mail gets no header and no action.

@@ -235,6 +235,18 @@ struct MilterServerTests {
         }
     }
 
+    @Test func clientWithAnIgnoredHostNameIsAcceptedAtConnect() async throws {
+        // The test client connects as "client.example", the name Postfix would have looked up.
+        try await Self.withServer(resolver: StaticResolver(),
+                                  settings: Self.settings { $0.ignoredHostNames = ["client.example"] }) { server in
+            let client = try Self.connectedClient(server)
+            try await client.negotiate()
+            let replies = try await client.connectSession(Self.listEnvelope)
+            #expect(replies.map(\.code) == [UInt8(ascii: "a")])
+            try await client.quit()
+        }
+    }
+
     @Test func authenticatedClientIsAcceptedAtMailWhenConfigured() async throws {
         let message = try Self.corpusMessage().message
         try await Self.withServer(resolver: try Self.zone(dmarcForJck: "v=DMARC1; p=reject"),
