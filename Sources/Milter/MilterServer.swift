@@ -16,7 +16,11 @@ import NIOPosix
 public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
     private typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
-    private let listener: NIOAsyncChannel<Connection, Never>
+    /// Accepted sockets come out as plain channels, not yet reading, and are wrapped for async use
+    /// only by the task that serves them: a wrapped channel that is never served, as happens to
+    /// one accepted while the listener closes, stops the process when it is released
+    /// (swift-nio issue 2813), whereas a plain one is merely dropped.
+    private let listener: NIOAsyncChannel<any Channel, Never>
     private let filter: Filter
     private let maximumFrameSize: Int
     private let progressInterval: Duration
@@ -24,7 +28,7 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
     /// The address the socket is bound to; for port 0, the port the kernel chose.
     public let localAddress: SocketAddress?
 
-    private init(listener: NIOAsyncChannel<Connection, Never>, filter: Filter, maximumFrameSize: Int,
+    private init(listener: NIOAsyncChannel<any Channel, Never>, filter: Filter, maximumFrameSize: Int,
                  progressInterval: Duration, logger: Logger) {
         self.listener = listener
         self.filter = filter
@@ -48,14 +52,15 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
     ) async throws -> MilterServer {
         var bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.autoRead, value: false)
         if address.isTCP {
             // A milter reply is a few small frames the MTA waits for: send each at once.
             bootstrap = bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1)
         }
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
-            channel.eventLoop.makeCompletedFuture { try Connection(wrappingChannelSynchronously: channel) }
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
+            channel.eventLoop.makeSucceededFuture(channel)
         }
-        let listener: NIOAsyncChannel<Connection, Never>
+        let listener: NIOAsyncChannel<any Channel, Never>
         switch address {
         case .inet(let host, let port):
             listener = try await bootstrap.bind(host: host ?? "0.0.0.0", port: port, childChannelInitializer: initializer)
@@ -87,10 +92,15 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
         listener.channel.close(promise: nil)
     }
 
-    private func serve(_ connection: Connection) async {
-        let peer = Self.describe(connection.channel.remoteAddress)
+    private func serve(_ channel: any Channel) async {
+        let peer = Self.describe(channel.remoteAddress)
         do {
+            let connection = try await channel.eventLoop.submit {
+                try Connection(wrappingChannelSynchronously: channel)
+            }.get()
             try await connection.executeThenClose { inbound, outbound in
+                // Reading starts once the async handlers are in place, so no bytes go past them.
+                try await channel.setOption(.autoRead, value: true)
                 var parser = MilterFrameParser(maximumFrameSize: maximumFrameSize)
                 var session = MilterSession(filter: filter)
                 for try await buffer in inbound {
