@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 BUILD_PACKAGES := libunbound-dev libsqlite3-dev zlib1g-dev libxml2-dev
-TEST_PACKAGES := nsd opendmarc opendkim postfix swaks miltertest openssl python3-dkim python3-nacl python3-spf publicsuffix libxml2-utils
+TEST_PACKAGES := nsd opendmarc opendkim postfix swaks miltertest openssl python3-dkim python3-authres python3-nacl python3-spf publicsuffix libxml2-utils
 DMARCD := .build/debug/dmarcd
 
 .PHONY: run test bench build-packages test-packages

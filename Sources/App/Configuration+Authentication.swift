@@ -4,8 +4,8 @@ import Foundation
 
 extension Configuration {
     /// How the message checks are set up from `AuthservID`, `TrustedAuthservIDs`,
-    /// `SPFSelfValidate`, `DMARCStandard`, `PublicSuffixList`, `MultiValueFrom` and
-    /// `RejectMultiValueFrom`. `hostName` stands in for an unset AuthservID or `HOSTNAME`.
+    /// `SPFSelfValidate`, `DMARCStandard`, `PublicSuffixList`, `MultiValueFrom`,
+    /// `RejectMultiValueFrom`, `TrustedARCSealers` and `TrustedARCSealersFile`. `hostName` stands in for an unset AuthservID or `HOSTNAME`.
     func authenticatorSettings(hostName: String) throws -> MessageAuthenticator.Settings {
         let mode: DMARCEvaluator.Mode
         switch dmarcStandard {
@@ -28,7 +28,29 @@ extension Configuration {
         return MessageAuthenticator.Settings(
             authservID: id, dmarc: .init(mode: mode, authorDomainHandling: handling),
             trustedAuthservIDs: Set(effectiveTrustedAuthservIDs.map { $0 == "HOSTNAME" ? hostName : $0 }),
-            checksSPF: spfSelfValidate)
+            checksSPF: spfSelfValidate,
+            trustedARCSealers: try allTrustedARCSealers())
+    }
+
+    /// `TrustedARCSealers` and the domains of `TrustedARCSealersFile`, lower-cased.
+    func allTrustedARCSealers() throws -> Set<String> {
+        var sealers = Set(trustedARCSealers.map { $0.lowercased() })
+        guard let file = trustedARCSealersFile else { return sealers }
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigurationLoadError("TrustedARCSealersFile \(file): \(error.localizedDescription)")
+        }
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.prefix { $0 != "#" }.trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty else { continue }
+            guard line.isHostName else {
+                throw ConfigurationLoadError("TrustedARCSealersFile \(file) line \(number + 1): \"\(line)\" is not a domain name")
+            }
+            sealers.insert(line.lowercased())
+        }
+        return sealers
     }
 
     /// How the DNS resolver is set up from `Nameservers`, `DNSTimeout` and `DNSSECTrustAnchorFile`.

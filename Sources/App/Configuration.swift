@@ -68,9 +68,9 @@ public struct Configuration: Sendable, Hashable {
     /// read only with `DMARCStandard rfc7489`, as RFC 9989's DNS tree walk does not need it.
     public var publicSuffixListFile: String?
     /// ARC sealer domains, lower-cased, trusted to vouch for a message that fails DMARC after
-    /// forwarding (`DomainWhitelist`).
+    /// forwarding (`TrustedARCSealers`, formerly `DomainWhitelist`).
     public var trustedARCSealers: [String] = []
-    /// A file with more trusted ARC sealer domains, one a line (`DomainWhitelistFile`).
+    /// A file with more trusted ARC sealer domains, one a line (`TrustedARCSealersFile`).
     public var trustedARCSealersFile: String?
     /// Rejects mail that fails under `p=reject` and tempfails when the check itself failed
     /// (`RejectFailures`); otherwise dmarcd only adds Authentication-Results.

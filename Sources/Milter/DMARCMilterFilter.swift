@@ -176,7 +176,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
                 // Modifications come before the final reply, which is the last element.
                 replies.insert(.addRecipient(copy), at: replies.count - 1)
             }
-            let override = Self.override(of: dmarc, applied: disposition)
+            let override = Self.override(of: verdict, applied: disposition)
             recordEvaluation(MessageEvaluation(
                 time: Date(), queueID: queue == "NOQUEUE" ? nil : queue, envelope: envelope,
                 recipientDomains: recipientDomains, verdict: verdict, disposition: disposition,
@@ -210,12 +210,17 @@ extension DMARCMilterFilter.Message {
         }
     }
 
-    /// Why `applied` is milder than the disposition DMARC asked for, in RFC 9990's terms: the
-    /// record's testing mode, or this site's choice not to reject or hold.
-    static func override(of dmarc: DMARCOutcome, applied: MessageEvaluation.Disposition)
+    /// Why `applied` is milder than the disposition DMARC asked for, in RFC 9990's terms: a
+    /// trusted ARC sealer vouched for the message, the record's testing mode, or this site's
+    /// choice not to reject or hold.
+    static func override(of verdict: MessageVerdict, applied: MessageEvaluation.Disposition)
         -> (reason: MessageEvaluation.OverrideReason, comment: String)?
     {
+        let dmarc = verdict.dmarc
         guard dmarc.result == .fail, applied == .none else { return nil }
+        if let sealer = verdict.trustedARCSealer {
+            return (.trustedForwarder, "arc=pass, sealed by \(sealer), which saw dmarc=pass")
+        }
         switch dmarc.disposition {
         case .reject: return (.localPolicy, "RejectFailures is off")
         case .quarantine: return (.localPolicy, "HoldQuarantinedMessages is off")

@@ -41,6 +41,22 @@ public struct DKIMTestSigner: Sendable {
         sys.stdout.buffer.write(field + message)
         """
 
+    /// Adds an ARC set as an intermediary would: read a message on stdin whose
+    /// Authentication-Results field from `authserv-id` records what the intermediary saw, print
+    /// it with ARC-Seal, ARC-Message-Signature and ARC-Authentication-Results prepended.
+    /// Arguments: selector, domain, key file, authserv-id.
+    private static let arcScript = """
+        import sys, dkim
+        selector, domain, keyfile, authserv_id = sys.argv[1:5]
+        message = sys.stdin.buffer.read()
+        with open(keyfile, "rb") as f:
+            key = f.read().strip()
+        fields = dkim.arc_sign(message, selector.encode(), domain.encode(), key, authserv_id.encode())
+        if not fields:
+            sys.exit("no ARC set added: no Authentication-Results field from " + authserv_id)
+        sys.stdout.buffer.write(b"".join(fields) + message)
+        """
+
     public let directory: URL
 
     public init() throws {
@@ -91,5 +107,13 @@ public struct DKIMTestSigner: Sendable {
         try sign(message, keyFile: key.privateKeyFile, algorithm: key.type == "rsa" ? "rsa-sha256" : "ed25519-sha256",
                  selector: selector, domain: domain, header: header, body: body, length: length,
                  signedFields: signedFields, identity: identity)
+    }
+
+    /// `message` (CRLF) sealed with an ARC set by `domain` (RSA keys only: dkimpy's ARC signer
+    /// takes PEM). The message must carry an Authentication-Results field from `authservID`.
+    public func arcSeal(_ message: [UInt8], key: Key, selector: String = "arc", domain: String,
+                        authservID: String) throws -> [UInt8] {
+        try TestProgram.run([Self.python, "-c", Self.arcScript, selector, domain, key.privateKeyFile.path, authservID],
+                            input: message)
     }
 }

@@ -90,8 +90,8 @@ import TestSupport
     }
 
     @Test func aListItemThatIsNotADomainIsAnError() {
-        #expect(read("DomainWhitelist google.com, user@example.com").1 == [
-            "DomainWhitelist: \"user@example.com\" is not a domain name",
+        #expect(read("TrustedARCSealers google.com, user@example.com").1 == [
+            "TrustedARCSealers: \"user@example.com\" is not a domain name",
         ])
     }
 

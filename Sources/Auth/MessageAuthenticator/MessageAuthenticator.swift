@@ -26,6 +26,9 @@ public struct MessageAuthenticator: Sendable {
         /// Checks SPF here; when false, DMARC uses the SPF result of a trusted host, if any
         /// (OpenDMARC's `SPFSelfValidate`).
         public var checksSPF: Bool
+        /// ARC sealer domains (the ARC-Seal `d=`), lower-cased, whose record of a DMARC pass
+        /// upstream overrides a DMARC failure here (RFC 8617 §7.2).
+        public var trustedARCSealers: Set<String>
 
         public init(
             authservID: String,
@@ -33,7 +36,8 @@ public struct MessageAuthenticator: Sendable {
             dkimLimits: DKIMVerifier.Limits = .init(),
             dmarc: DMARCEvaluator.Configuration = .init(),
             trustedAuthservIDs: Set<String> = [],
-            checksSPF: Bool = true
+            checksSPF: Bool = true,
+            trustedARCSealers: Set<String> = []
         ) {
             self.authservID = authservID
             self.spfLimits = spfLimits
@@ -41,6 +45,7 @@ public struct MessageAuthenticator: Sendable {
             self.dmarc = dmarc
             self.trustedAuthservIDs = trustedAuthservIDs
             self.checksSPF = checksSPF
+            self.trustedARCSealers = trustedARCSealers
         }
     }
 
@@ -72,6 +77,7 @@ public struct MessageAuthenticator: Sendable {
     private let resolver: any DNSResolver
     private let spfCheck: Task<SPFOutcome, Never>?
     private var dkim: DKIMVerifier
+    private var arc: ARCValidator
     private var fromFields: [String] = []
     private var authenticationResultsFieldCount = 0
     private var forgedResultFields: [Int] = []
@@ -84,6 +90,7 @@ public struct MessageAuthenticator: Sendable {
         self.envelope = envelope
         self.resolver = resolver
         dkim = DKIMVerifier(resolver: resolver, limits: settings.dkimLimits, now: now)
+        arc = ARCValidator(resolver: resolver, limits: settings.dkimLimits)
         if settings.checksSPF, let clientIP = envelope.clientIP {
             let spf = SPFEvaluator(resolver: resolver, limits: settings.spfLimits, receivingHost: settings.authservID)
             spfCheck = Task { await spf.checkMailFrom(envelope.mailFrom, helo: envelope.helo, clientIP: clientIP) }
@@ -95,6 +102,7 @@ public struct MessageAuthenticator: Sendable {
     /// One header field, in message order.
     public mutating func header(_ field: HeaderField) {
         dkim.header(field)
+        arc.header(field)
         if field.hasName("From") {
             fromFields.append(field.unfoldedValue)
         } else if field.hasName(AuthenticationResultsHeader.fieldName) {
@@ -109,11 +117,13 @@ public struct MessageAuthenticator: Sendable {
 
     public mutating func endOfHeaders() {
         dkim.endOfHeaders()
+        arc.endOfHeaders()
     }
 
     /// A piece of the body, CRLF line ends, split anywhere.
     public mutating func body(_ chunk: some Collection<UInt8>) {
         dkim.body(chunk)
+        arc.body(chunk)
     }
 
     /// Stops the checks of a message that will not be finished (the MTA aborted it): the SPF
@@ -122,9 +132,14 @@ public struct MessageAuthenticator: Sendable {
         spfCheck?.cancel()
     }
 
-    /// Finishes DKIM, waits for SPF, evaluates DMARC and assembles the verdict. Cancelling the
+    /// Finishes DKIM and ARC (their key lookups run concurrently), waits for SPF, evaluates
+    /// DMARC, applies a trusted ARC sealer's override and assembles the verdict. Cancelling the
     /// calling task cancels the SPF check too, which runs in a task of its own.
     public mutating func finish() async -> MessageVerdict {
+        async let arcResult = { [arc] in
+            var arc = arc
+            return await arc.finish()
+        }()
         let dkimResults = await dkim.finish()
         let spf = await withTaskCancellationHandler { [spfCheck] in
             await spfCheck?.value
@@ -135,10 +150,16 @@ public struct MessageAuthenticator: Sendable {
             fromFields: fromFields,
             spf: spf.map { DMARCInput.SPF(outcome: $0, nullSender: envelope.hasNullSender) } ?? trustedSPF,
             dkim: dkimResults.compactMap(DMARCInput.DKIM.init(result:)))
-        let dmarc = await DMARCEvaluator(resolver: resolver, configuration: settings.dmarc).evaluate(input)
+        var dmarc = await DMARCEvaluator(resolver: resolver, configuration: settings.dmarc).evaluate(input)
+        let arc = await arcResult
+        let trustedSealer = Self.trustedSealerVouching(for: dmarc, arc: arc, trusted: settings.trustedARCSealers)
+        if let trustedSealer {
+            dmarc.disposition = .none
+            dmarc.notes.append("arc override: \(trustedSealer) saw dmarc=pass")
+        }
         return MessageVerdict(
-            authservID: settings.authservID, spf: spf, dkim: dkimResults, dmarc: dmarc,
-            forgedAuthenticationResults: forgedResultFields)
+            authservID: settings.authservID, spf: spf, dkim: dkimResults, arc: arc, dmarc: dmarc,
+            trustedARCSealer: trustedSealer, forgedAuthenticationResults: forgedResultFields)
     }
 
     /// The verdict for a message whose checks could not finish in time: DMARC `temperror`
@@ -147,7 +168,8 @@ public struct MessageAuthenticator: Sendable {
     public func unfinishedVerdict(reason: String) -> MessageVerdict {
         var dmarc = DMARCOutcome(result: .temperror)
         dmarc.reason = reason
-        return MessageVerdict(authservID: settings.authservID, spf: nil, dkim: [], dmarc: dmarc,
+        return MessageVerdict(authservID: settings.authservID, spf: nil, dkim: [],
+                              arc: ARCResult(status: .none, reason: "not checked"), dmarc: dmarc,
                               forgedAuthenticationResults: forgedResultFields)
     }
 }
@@ -170,6 +192,29 @@ extension MessageAuthenticator {
             case "helo": return DMARCInput.SPF(result: result, domain: domain, scope: .helo)
             default: continue
             }
+        }
+        return nil
+    }
+}
+
+extension MessageAuthenticator {
+    /// The trusted sealer whose ARC-Authentication-Results recorded a DMARC pass for this
+    /// message's Author Domain, when DMARC failed here and the chain passed (RFC 8617 §7.2: a
+    /// receiver may use a validated chain from a sealer it trusts to override a DMARC failure
+    /// caused by an intermediary). A chain that does not pass vouches for nothing (§5.2).
+    static func trustedSealerVouching(for dmarc: DMARCOutcome, arc: ARCResult, trusted: Set<String>) -> String? {
+        guard dmarc.result == .fail, arc.status == .pass, let author = dmarc.authorDomain, !trusted.isEmpty else {
+            return nil
+        }
+        // Newest first: the hop closest to us is the one that changed the message.
+        for set in arc.sets.reversed() where trusted.contains(set.sealerDomain.lowercased()) {
+            guard let results = try? AuthenticationResultsParser.parse(set.authenticationResults) else { continue }
+            let vouches = results.results.contains { result in
+                result.method == "dmarc" && result.result == "pass" && result.properties.contains {
+                    $0.ptype == "header" && $0.name.lowercased() == "from" && $0.value.lowercased() == author
+                }
+            }
+            if vouches { return set.sealerDomain.lowercased() }
         }
         return nil
     }
