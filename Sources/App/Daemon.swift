@@ -36,12 +36,14 @@ struct Daemon {
             milter listening on \(addresses); \
             no status page in this build (StatusPageListen \(configuration.statusPageAddress))
             """)
+        let notifier = SystemdNotifier()
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
+                .init(service: SystemdService(notifier: notifier, status: "milter listening on \(addresses)")),
                 .init(service: ResolverService(resolver: resolver, logger: logger)),
                 .init(service: MilterService(servers: servers)),
                 .init(service: ReloadService(signals: hangups, options: options, running: configuration,
-                                             hostName: hostName, filter: filter, logger: logger)),
+                                             hostName: hostName, filter: filter, notifier: notifier, logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
@@ -49,6 +51,19 @@ struct Daemon {
         groupConfiguration.maximumGracefulShutdownDuration = Self.shutdownGracePeriod
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
+    }
+}
+
+/// Tells systemd the daemon is ready once the group runs (the listeners are bound and the signals
+/// trapped by then), and that it is stopping when shutdown begins.
+struct SystemdService: Service {
+    let notifier: SystemdNotifier
+    let status: String
+
+    func run() async {
+        notifier.ready(status: status)
+        try? await gracefulShutdown()
+        notifier.stopping()
     }
 }
 

@@ -19,12 +19,20 @@ struct ReloadService: Service {
     let running: Configuration
     let hostName: String
     let filter: DMARCMilterFilter
+    let notifier: SystemdNotifier
     let logger: Logger
 
     func run() async {
         var current = running
         for await _ in signals.cancelOnGracefulShutdown() {
-            if let reloaded = reload(replacing: current) { current = reloaded }
+            notifier.reloading()
+            // Ready again also after a refused file: the daemon serves on with the running settings.
+            if let reloaded = reload(replacing: current) {
+                current = reloaded
+                notifier.ready(status: "configuration reloaded")
+            } else {
+                notifier.ready(status: "configuration not reloaded (errors in the file); running settings kept")
+            }
         }
     }
 

@@ -9,9 +9,10 @@ public final class ChildProcess: @unchecked Sendable {
     private var exitStatus: Int32?
     private let lock = NSLock()
 
-    /// Starts `executable` with `arguments`; standard output and error go to `logFile`
-    /// (or nowhere).
-    public init(_ executable: String, _ arguments: [String], logFile: String? = nil) throws {
+    /// Starts `executable` with `arguments` and this process's environment plus `environment`;
+    /// standard output and error go to `logFile` (or nowhere).
+    public init(_ executable: String, _ arguments: [String], logFile: String? = nil,
+                environment: [String: String] = [:]) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -33,8 +34,11 @@ public final class ChildProcess: @unchecked Sendable {
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard status == 0 else {
             throw TestServerError(description: "cannot start \(executable): \(String(cString: strerror(status)))")
         }
