@@ -50,6 +50,12 @@ public struct DKIMTestSigner: Sendable {
         try TestProgram.run([Self.python, "-c", "import dkim, nacl"])
     }
 
+    /// Deletes the folder of key files. The signer is a value without a deinit, so a test that
+    /// keeps servers running with its keys says when they are no longer needed.
+    public func removeKeys() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
     /// A new RSA key of `bits` bits (openssl genpkey writes PKCS#8, which dkimpy reads).
     public func rsaKey(bits: Int) throws -> Key {
         let file = directory.appendingPathComponent("rsa-\(bits)-\(UUID().uuidString).pem")
