@@ -15,33 +15,41 @@ public final class DaemonUnderTest: @unchecked Sendable {
 
     /// Writes `configuration` (`Key value` lines) to a file and runs `dmarcd run --config FILE`.
     ///
-    /// - Parameter umask: the file-creation mask dmarcd starts with, as systemd's `UMask=` sets
-    ///   it; it decides who may connect to a `local:` socket (the MTA runs as another user).
-    public convenience init(configuration: [String], umask: mode_t? = nil, readyWithin timeout: TimeInterval = 20) throws {
+    /// - Parameters:
+    ///   - umask: the file-creation mask dmarcd starts with, as systemd's `UMask=` sets it; it
+    ///     decides who may connect to a `local:` socket (the MTA runs as another user).
+    ///   - environment: variables added to dmarcd's environment.
+    public convenience init(configuration: [String], umask: mode_t? = nil, environment: [String: String] = [:],
+                            readyWithin timeout: TimeInterval = 20) throws {
         let directory = try Self.makeDirectory()
         let file = directory.appendingPathComponent("dmarcd.conf")
         try (configuration.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
-        try self.init(directory: directory, arguments: ["run", "--config", file.path], umask: umask, readyWithin: timeout)
+        try self.init(directory: directory, arguments: ["run", "--config", file.path], umask: umask,
+                      environment: environment, readyWithin: timeout)
     }
 
     /// Runs `dmarcd` with `arguments`, which must make it serve (`run ...`).
-    public convenience init(arguments: [String], umask: mode_t? = nil, readyWithin timeout: TimeInterval = 20) throws {
-        try self.init(directory: try Self.makeDirectory(), arguments: arguments, umask: umask, readyWithin: timeout)
+    public convenience init(arguments: [String], umask: mode_t? = nil, environment: [String: String] = [:],
+                            readyWithin timeout: TimeInterval = 20) throws {
+        try self.init(directory: try Self.makeDirectory(), arguments: arguments, umask: umask,
+                      environment: environment, readyWithin: timeout)
     }
 
-    private init(directory: URL, arguments: [String], umask: mode_t?, readyWithin timeout: TimeInterval) throws {
+    private init(directory: URL, arguments: [String], umask: mode_t?, environment: [String: String],
+                 readyWithin timeout: TimeInterval) throws {
         self.directory = directory
         logFile = directory.appendingPathComponent("dmarcd.log")
-        let dmarcd = BuiltProducts.executable("dmarcd")
+        var command = [BuiltProducts.executable("dmarcd")] + arguments
+        if !environment.isEmpty {
+            command = ["/usr/bin/env"] + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + command
+        }
+        if let umask {
+            // posix_spawn cannot set a umask, so a shell sets it and then becomes dmarcd (exec
+            // keeps the process id that signals go to; so does env).
+            command = ["/bin/sh", "-c", "umask \(String(umask, radix: 8)) && exec \"$0\" \"$@\""] + command
+        }
         do {
-            if let umask {
-                // posix_spawn cannot set a umask, so a shell sets it and then becomes dmarcd
-                // (exec keeps the process id that signals go to).
-                process = try ChildProcess("/bin/sh", ["-c", "umask \(String(umask, radix: 8)) && exec \"$0\" \"$@\"",
-                                                       dmarcd] + arguments, logFile: logFile.path)
-            } else {
-                process = try ChildProcess(dmarcd, arguments, logFile: logFile.path)
-            }
+            process = try ChildProcess(command[0], Array(command.dropFirst()), logFile: logFile.path)
         } catch {
             try? FileManager.default.removeItem(at: directory)
             throw error
