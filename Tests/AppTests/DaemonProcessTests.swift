@@ -25,20 +25,15 @@ struct DaemonProcessTests {
     func runStartsWithBuiltInDefaultsAndStopsCleanlyOnSignal(signal: Int32) throws {
         let dns = try SilentDNSServer()
         let milterPort = try FreePort.udpAndTCP()
-        let (daemon, log) = try start(["run", "--builtin-defaults", "--set", "Nameservers=\(dns.forwarder)",
-                                       "--set", "Socket=inet:\(milterPort)@127.0.0.1"])
-        let deadline = Date().addingTimeInterval(10)
-        // The resolver service announces itself once the daemon traps its signals.
-        while !text(log).contains("DNS queries go to") && Date() < deadline && daemon.isRunning {
-            usleep(20_000)
-        }
-        #expect(text(log).contains("starting with built-in defaults"), "\(text(log))")
-        #expect(text(log).contains("DNS queries go to \(dns.forwarder)"))
-        #expect(text(log).contains("milter listening on inet:\(milterPort)@127.0.0.1"), "\(text(log))")
+        let daemon = try DaemonUnderTest(arguments: ["run", "--builtin-defaults", "--set", "Nameservers=\(dns.forwarder)",
+                                                     "--set", "Socket=inet:\(milterPort)@127.0.0.1"])
+        #expect(daemon.log.contains("starting with built-in defaults"), "\(daemon.log)")
+        #expect(daemon.log.contains("DNS queries go to \(dns.forwarder)"))
+        #expect(daemon.log.contains("milter listening on inet:\(milterPort)@127.0.0.1"), "\(daemon.log)")
         daemon.send(signal)
         #expect(daemon.waitForExit(timeout: 5))
         #expect(daemon.exitCode == 0)
-        #expect(text(log).contains("dmarcd stopped"))
+        #expect(daemon.log.contains("dmarcd stopped"))
     }
 
     @Test func runRefusesABadConfigurationFileAndNamesTheLine() throws {

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// dmarcd behind a real Postfix, with real DNS (nsd) and mail DKIM-signed at test time: what a
+/// site sees at the SMTP client and in the delivered or held mail.
+@Suite(.serialized, PostfixStack.scope)
+struct PostfixEndToEndTests {
+    let stack: PostfixStack
+
+    init() throws {
+        stack = try #require(PostfixStack.current, "the suite's Postfix and dmarcd did not start")
+    }
+
+    @Test("aligned mail is delivered with dmarcd's Authentication-Results", arguments: MilterTransport.allCases)
+    func alignedMailIsDelivered(transport: MilterTransport) throws {
+        let subject = CheckingMilters.uniqueSubject("aligned", transport)
+        let message = try stack.milters.message(from: CheckingMilters.alignedDomain, subject: subject, signed: true)
+        let reply = try stack.send(message, over: transport, from: CheckingMilters.alignedDomain)
+        try #require(reply.code == 250, "\(reply)\n\(stack.diagnostics(transport))")
+
+        let delivered = try stack.postfix.waitForDelivery(containing: subject)
+        let ours = HeaderFields(message: delivered).authenticationResults(by: CheckingMilters.authservID)
+        #expect(ours.count == 1, "\(delivered)")
+        let field = ours.first ?? ""
+        #expect(field.contains("dkim=pass"), "\(field)")
+        #expect(field.contains("header.d=\(CheckingMilters.alignedDomain)"), "\(field)")
+        #expect(field.contains("spf=pass"), "\(field)")
+        #expect(field.contains("dmarc=pass"), "\(field)\n\(stack.diagnostics(transport))")
+    }
+
+    @Test("mail failing p=reject is refused with 550 5.7.1", arguments: MilterTransport.allCases)
+    func rejectPolicyRefusesMail(transport: MilterTransport) throws {
+        let message = try stack.milters.message(from: CheckingMilters.rejectingDomain,
+                                                subject: CheckingMilters.uniqueSubject("reject", transport), signed: false)
+        let reply = try stack.send(message, over: transport, from: CheckingMilters.rejectingDomain)
+        #expect(reply.stage == "DATA")
+        #expect(reply.code == 550, "\(reply)\n\(stack.diagnostics(transport))")
+        #expect(reply.text.hasPrefix("5.7.1 rejected by DMARC policy for \(CheckingMilters.rejectingDomain)"), "\(reply)")
+        let line = stack.milters.milter(transport).daemon.waitForLogLine(containing: "from=\(CheckingMilters.rejectingDomain) ")
+        #expect(line?.contains("dmarc=fail disposition=reject rejected") == true, "\(stack.diagnostics(transport))")
+    }
+
+    @Test("mail failing p=quarantine is held, with dmarcd's verdict in its header", arguments: MilterTransport.allCases)
+    func quarantinePolicyHoldsMail(transport: MilterTransport) throws {
+        let message = try stack.milters.message(from: CheckingMilters.quarantiningDomain,
+                                                subject: CheckingMilters.uniqueSubject("quarantine", transport), signed: false)
+        let reply = try stack.send(message, over: transport, from: CheckingMilters.quarantiningDomain)
+        let queueID = try #require(reply.queueID, "\(reply)\n\(stack.diagnostics(transport))")
+
+        let held = try stack.postfix.waitForHold(queueID: queueID)
+        let queued = try stack.postfix.queuedMessages().map { "\($0.queueID) in \($0.queueName)" }
+        #expect(held, "\(queueID) is not in the hold queue: \(queued)\n\(stack.diagnostics(transport))")
+        let header = try stack.postfix.queuedHeader(queueID: queueID)
+        let ours = HeaderFields(message: header).authenticationResults(by: CheckingMilters.authservID)
+        #expect(ours.count == 1 && ours[0].contains("dmarc=fail"), "\(header)")
+        #expect(stack.postfix.maillog.contains("\(queueID): milter-hold"), "\(stack.postfix.maillogTail())")
+        let line = stack.milters.milter(transport).daemon.waitForLogLine(containing: "\(queueID): ")
+        #expect(line?.contains("disposition=quarantine held") == true, "\(stack.diagnostics(transport))")
+    }
+
+    @Test("a forged Authentication-Results with our authserv-id is removed, another one stays",
+          arguments: MilterTransport.allCases)
+    func forgedAuthenticationResultsAreRemoved(transport: MilterTransport) throws {
+        let subject = CheckingMilters.uniqueSubject("forged", transport)
+        let message = try stack.milters.message(
+            from: CheckingMilters.alignedDomain, subject: subject, signed: true,
+            extraFields: [
+                "Authentication-Results: \(CheckingMilters.authservID); dmarc=pass (forged-claim) header.from=bank.example",
+                "Authentication-Results: relay.other.example; spf=pass (kept-claim) smtp.mailfrom=other.example",
+            ])
+        let reply = try stack.send(message, over: transport, from: CheckingMilters.alignedDomain)
+        try #require(reply.code == 250, "\(reply)\n\(stack.diagnostics(transport))")
+
+        let delivered = try stack.postfix.waitForDelivery(containing: subject)
+        let fields = HeaderFields(message: delivered)
+        #expect(!delivered.contains("forged-claim"), "\(delivered)")
+        #expect(fields.authenticationResults(by: "relay.other.example").count == 1, "\(delivered)")
+        let ours = fields.authenticationResults(by: CheckingMilters.authservID)
+        #expect(ours.count == 1 && ours[0].contains("dmarc=pass"), "\(delivered)\n\(stack.diagnostics(transport))")
+    }
+
+    @Test("mail from an IgnoreHosts address is passed untouched", arguments: MilterTransport.allCases)
+    func ignoredHostIsNotChecked(transport: MilterTransport) throws {
+        // Mail that would be rejected if it were checked.
+        let subject = CheckingMilters.uniqueSubject("ignored", transport)
+        let message = try stack.milters.message(from: CheckingMilters.rejectingDomain, subject: subject, signed: false)
+        let reply = try stack.send(message, over: transport, from: CheckingMilters.rejectingDomain,
+                                   clientAddress: CheckingMilters.ignoredClient)
+        try #require(reply.code == 250, "\(reply)\n\(stack.diagnostics(transport))")
+
+        let delivered = try stack.postfix.waitForDelivery(containing: subject)
+        #expect(HeaderFields(message: delivered).authenticationResults.isEmpty, "\(delivered)")
+    }
+
+    @Test("with the DNS server stopped, mail flows with temperror instead of a 4xx", arguments: MilterTransport.allCases)
+    func dnsOutageGivesTemperror(transport: MilterTransport) throws {
+        stack.milters.outageDNS.stop()
+        let subject = CheckingMilters.uniqueSubject("dns-down", transport)
+        let message = try stack.milters.message(from: CheckingMilters.alignedDomain, subject: subject, signed: true)
+        let reply = try stack.send(message, over: transport, from: CheckingMilters.alignedDomain, outage: true)
+        try #require(reply.code == 250, "\(reply)\n\(stack.diagnostics(transport))")
+
+        let delivered = try stack.postfix.waitForDelivery(containing: subject)
+        let ours = HeaderFields(message: delivered).authenticationResults(by: CheckingMilters.authservID)
+        #expect(ours.count == 1, "\(delivered)")
+        #expect(ours.first?.contains("dmarc=temperror") == true, "\(delivered)\n\(stack.diagnostics(transport))")
+        #expect(ours.first?.contains("dkim=temperror") == true, "\(delivered)")
+    }
+}
+
+/// One Postfix for the whole suite, started once because Postfix's start script takes seconds:
+/// a listener per transport in front of the checking dmarcd, and one per transport in front of
+/// the dmarcd whose DNS server goes away.
+final class PostfixStack: Sendable {
+    @TaskLocal static var current: PostfixStack?
+
+    let milters: CheckingMilters
+    let postfix: PostfixTestServer
+
+    init() throws {
+        milters = try CheckingMilters()
+        var listeners: [String: String] = [:]
+        for transport in MilterTransport.allCases {
+            listeners[Self.listener(transport, outage: false)] = milters.milter(transport).postfixAddress
+            listeners[Self.listener(transport, outage: true)] = milters.outageMilter(transport).postfixAddress
+        }
+        postfix = try PostfixTestServer(listeners: listeners, hostName: CheckingMilters.authservID)
+    }
+
+    func stop() {
+        postfix.stop()
+        milters.stop()
+    }
+
+    /// Sends `message` from `sender@domain` through the listener in front of the daemon for
+    /// `transport`.
+    func send(_ message: [UInt8], over transport: MilterTransport, from domain: String,
+              clientAddress: String = CheckingMilters.checkedClient, outage: Bool = false) throws -> PostfixTestServer.SMTPReply {
+        try postfix.send(message, listener: Self.listener(transport, outage: outage), from: "bounce@\(domain)",
+                         to: [CheckingMilters.recipient], clientAddress: clientAddress)
+    }
+
+    /// Both logs, for a failing test's message.
+    func diagnostics(_ transport: MilterTransport) -> String {
+        milters.logs(transport) + "\n" + postfix.maillogTail()
+    }
+
+    private static func listener(_ transport: MilterTransport, outage: Bool) -> String {
+        outage ? "\(transport)-dns-down" : "\(transport)"
+    }
+
+    /// Starts the stack around the whole suite and stops it afterwards, whether tests failed
+    /// or not.
+    struct Scope: SuiteTrait, TestScoping {
+        func provideScope(for test: Test, testCase: Test.Case?,
+                          performing function: @Sendable () async throws -> Void) async throws {
+            let stack = try PostfixStack()
+            defer { stack.stop() }
+            try await PostfixStack.$current.withValue(stack) {
+                try await function()
+            }
+        }
+    }
+
+    static var scope: Scope { Scope() }
+}
