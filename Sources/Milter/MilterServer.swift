@@ -100,7 +100,7 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
             }.get()
             try await connection.executeThenClose { inbound, outbound in
                 // Reading starts once the async handlers are in place, so no bytes go past them.
-                try await channel.setOption(.autoRead, value: true)
+                try await channel.setOption(.autoRead, value: true).get()
                 var parser = MilterFrameParser(maximumFrameSize: maximumFrameSize)
                 var session = MilterSession(filter: filter)
                 for try await buffer in inbound {

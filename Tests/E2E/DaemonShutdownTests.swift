@@ -38,12 +38,7 @@ struct DaemonShutdownTests {
                 failures.append("round \(round): \(exited ? "exit code \(daemon.exitCode.map(String.init) ?? "none (killed by a signal)")" : "still running")\n\(daemon.logTail(8))")
             }
         }
-        withKnownIssue("""
-            dmarcd crashes now and then (Fatal error: Deinited NIOAsyncWriter without calling finish()) \
-            when a connection is accepted while the milter stops accepting
-            """, isIntermittent: true) {
-            #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
-        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
 
     private static func connectAndClose(port: UInt16) {

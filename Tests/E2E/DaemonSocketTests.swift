@@ -18,8 +18,6 @@ struct DaemonSocketTests {
                                                          "Nameservers \(dns.forwarder)"], umask: 0o022)
         defer { daemon.stop() }
         let mode = try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
-        withKnownIssue("dmarcd parses UMask but never applies it: the socket keeps the start-up umask") {
-            #expect(mode & 0o777 == 0o770, "socket mode \(String(mode & 0o777, radix: 8))\n\(daemon.logTail())")
-        }
+        #expect(mode & 0o777 == 0o770, "socket mode \(String(mode & 0o777, radix: 8))\n\(daemon.logTail())")
     }
 }
