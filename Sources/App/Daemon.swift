@@ -31,6 +31,7 @@ struct Daemon {
         for address in configuration.milterServerAddresses {
             servers.append(try await MilterServer.bind(to: address, filter: filter, logger: logger))
         }
+        try configuration.userID?.switchToIt(logger: logger)
         let addresses = configuration.milterServerAddresses.map(\.description).joined(separator: ", ")
         logger.notice("""
             milter listening on \(addresses); \

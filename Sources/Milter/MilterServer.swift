@@ -24,16 +24,18 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
     private let filter: Filter
     private let maximumFrameSize: Int
     private let progressInterval: Duration
+    private let isTCP: Bool
     private let logger: Logger
     /// The address the socket is bound to; for port 0, the port the kernel chose.
     public let localAddress: SocketAddress?
 
     private init(listener: NIOAsyncChannel<any Channel, Never>, filter: Filter, maximumFrameSize: Int,
-                 progressInterval: Duration, logger: Logger) {
+                 progressInterval: Duration, isTCP: Bool, logger: Logger) {
         self.listener = listener
         self.filter = filter
         self.maximumFrameSize = maximumFrameSize
         self.progressInterval = progressInterval
+        self.isTCP = isTCP
         self.logger = logger
         localAddress = listener.channel.localAddress
     }
@@ -50,13 +52,11 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) async throws -> MilterServer {
-        var bootstrap = ServerBootstrap(group: eventLoopGroup)
+        // Socket options of accepted connections are set by the task serving each one: a failing
+        // child option would end the listener's whole stream of connections.
+        let bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.autoRead, value: false)
-        if address.isTCP {
-            // A milter reply is a few small frames the MTA waits for: send each at once.
-            bootstrap = bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-        }
         let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
             channel.eventLoop.makeSucceededFuture(channel)
         }
@@ -72,7 +72,7 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
                                                 childChannelInitializer: initializer)
         }
         return MilterServer(listener: listener, filter: filter, maximumFrameSize: maximumFrameSize,
-                            progressInterval: progressInterval, logger: logger)
+                            progressInterval: progressInterval, isTCP: address.isTCP, logger: logger)
     }
 
     /// Serves connections until ``stopAccepting()`` is called, then waits for the open ones to
@@ -99,6 +99,10 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
                 try Connection(wrappingChannelSynchronously: channel)
             }.get()
             try await connection.executeThenClose { inbound, outbound in
+                if isTCP {
+                    // A milter reply is a few small frames the MTA waits for: send each at once.
+                    try await channel.setOption(.tcpOption(.tcp_nodelay), value: 1).get()
+                }
                 // Reading starts once the async handlers are in place, so no bytes go past them.
                 try await channel.setOption(.autoRead, value: true).get()
                 var parser = MilterFrameParser(maximumFrameSize: maximumFrameSize)

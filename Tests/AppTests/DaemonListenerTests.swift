@@ -33,4 +33,29 @@ struct DaemonListenerTests {
             try await client.quit()
         }
     }
+
+    @Test(.enabled(if: geteuid() == 0, "only root can switch accounts"))
+    func startedAsRootTheDaemonBecomesTheUserIDAccountOnceListening() async throws {
+        let dns = try SilentDNSServer()
+        let port = Int(try FreePort.udpAndTCP())
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-user-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let daemon = try ChildProcess(BuiltProducts.executable("dmarcd"), [
+            "run", "--builtin-defaults", "--set", "Nameservers=\(dns.forwarder)", "--set", "UserID=nobody:nogroup",
+            "--set", "Socket=inet:\(port)@127.0.0.1",
+        ], logFile: log.path)
+        defer { daemon.stop() }
+        let text = { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        let deadline = Date().addingTimeInterval(10)
+        while !text().contains("DNS queries go to") && Date() < deadline && daemon.isRunning {
+            usleep(20_000)
+        }
+        #expect(text().contains("running as nobody:nogroup"), "\(text())")
+        let status = try String(contentsOfFile: "/proc/\(daemon.pid)/status", encoding: .utf8)
+        let uids = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(whereSeparator: \.isWhitespace).dropFirst()
+        #expect(uids.map(Array.init) == ["65534", "65534", "65534", "65534"], "real, effective, saved and file uid\n\(status)\n\(text())")
+        let client = try MilterTestClient.connect(port: port)
+        #expect(try await client.negotiate().version == 6)
+        try await client.quit()
+    }
 }
