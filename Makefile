@@ -6,7 +6,7 @@ BUILD_PACKAGES := libunbound-dev libsqlite3-dev zlib1g-dev libxml2-dev
 TEST_PACKAGES := nsd opendmarc opendkim postfix swaks miltertest openssl python3-dkim python3-authres python3-nacl python3-spf publicsuffix libxml2-utils
 DMARCD := .build/debug/dmarcd
 
-.PHONY: run test bench build-packages test-packages
+.PHONY: run test bench package package-test build-packages test-packages
 
 build-packages:
 	@scripts/install-debian-packages $(BUILD_PACKAGES)
@@ -25,6 +25,16 @@ run: build-packages
 test: test-packages
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
+	$(MAKE) package-test
+
+# The .deb and .rpm in .build/packages/, from a release binary with the Swift runtime linked in.
+package: build-packages
+	@scripts/install-debian-packages rpm
+	scripts/build-packages
+
+# Installs the .deb here, runs and purges it, and checks the .rpm and the systemd unit.
+package-test: package
+	scripts/test-packages
 
 bench: test-packages
 	$(SWIFT) build -c release --product DmarcdBench
