@@ -63,3 +63,24 @@ import Testing
         #expect(throws: (any Error).self) { try SchemaValidation.validate(Array(swapped.utf8)) }
     }
 }
+
+extension AggregateReportXMLWriterTests {
+    @Test func theLeastAReportCanHoldIsValid() throws {
+        // Only the required elements: no optional metadata or policy tags, a record without
+        // envelope identifiers and without any authentication result.
+        let report = AggregateReport(
+            metadata: .init(orgName: "r", email: "e@r.example", reportID: "1", dateRange: T.window),
+            policyPublished: .init(domain: "example.com", policy: .none),
+            records: [.init(sourceIP: IPAddress("192.0.2.1")!, count: 1, disposition: .none, dkimAligned: false,
+                            spfAligned: false, headerFrom: "example.com")])
+        try SchemaValidation.validate(AggregateReportXMLWriter.xml(report))
+        #expect(try AggregateReportXMLReader.read(Data(AggregateReportXMLWriter.xml(report))) == report)
+    }
+
+    @Test func eachReportOfAChangedPolicyIsValid() throws {
+        var builder = AggregateReportBuilder(reporter: T.reporter, dateRange: T.window, policyChanges: .reportPerConfiguration)
+        builder.add(T.message(try T.evaluation(at: 60, dmarcRecord: "v=DMARC1; p=none; fo=1")))
+        builder.add(T.message(try T.evaluation(at: 120, dmarcRecord: "v=DMARC1; p=reject; sp=quarantine; np=reject; t=y")))
+        for report in builder.reports() { try SchemaValidation.validate(AggregateReportXMLWriter.xml(report)) }
+    }
+}
