@@ -3,9 +3,9 @@ import Reporter
 import Testing
 import TestSupport
 
-/// parsedmarc, the report parser many Domain Owners use, reads our gzip report with the same
-/// counts and results. It runs when parsedmarc is installed: at `$DMARCD_PARSEDMARC`, or in the
-/// virtual environment `.build-venv/parsedmarc` of the package root
+/// parsedmarc, the report parser many Domain Owners use, reads our gzip report and our report
+/// e-mail with the same counts and results. It runs when parsedmarc is installed: at
+/// `$DMARCD_PARSEDMARC`, or in the virtual environment `.build-venv/parsedmarc` of the package root
 /// (`python3 -m venv .build-venv/parsedmarc && .build-venv/parsedmarc/bin/pip install parsedmarc`).
 @Suite(.enabled(if: Parsedmarc.program != nil, "parsedmarc is not installed"))
 struct ParsedmarcTests {
@@ -44,21 +44,41 @@ struct ParsedmarcTests {
         // Given our report as the .xml.gz file a Domain Owner receives
         let report = try ReportTestMessages.mixedReport()
         let name = try AggregateReportFileName(report: report, receiver: "mx.receiver.example")
+        let gzip = try ReportCompression.gzip(AggregateReportXMLWriter.xml(report))
+
+        // When parsedmarc parses it without any network lookups
+        let parsed = try Self.parsedmarc(file: name.description, contents: gzip)
+
+        // Then it finds the same report, records, counts and results
+        try Self.expectSame(parsed, as: report)
+    }
+
+    @Test func parsedmarcFindsTheReportInOurEMail() throws {
+        // Given the whole message a Domain Owner's report address receives
+        let report = try ReportTestMessages.mixedReport()
+        let mail = AggregateReportMail(from: "dmarc-reports@mx.receiver.example", to: ["d@example.com"],
+                                       receiver: "mx.receiver.example", date: Date(timeIntervalSince1970: 1_764_374_460))
+        let message = try mail.message(for: report, gzipData: try ReportCompression.gzip(AggregateReportXMLWriter.xml(report)))
+
+        // When parsedmarc reads the e-mail, it unpacks the attachment to the same report
+        try Self.expectSame(try Self.parsedmarc(file: "report.eml", contents: message), as: report)
+    }
+
+    static func parsedmarc(file name: String, contents: [UInt8]) throws -> Output.Report {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-parsedmarc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent(name.description)
-        try Data(try ReportCompression.gzip(AggregateReportXMLWriter.xml(report))).write(to: file)
-
-        // When parsedmarc parses it without any network lookups
+        let file = directory.appendingPathComponent(name)
+        try Data(contents).write(to: file)
         let output = try TestProgram.run([try #require(Parsedmarc.program), "--offline", file.path])
-        let parsed = try #require(try JSONDecoder().decode(Output.self, from: Data(output)).aggregate_reports.first)
+        return try #require(try JSONDecoder().decode(Output.self, from: Data(output)).aggregate_reports.first)
+    }
 
-        // Then it finds the same report, records, counts and results
+    static func expectSame(_ parsed: Output.Report, as report: AggregateReport) throws {
         #expect(parsed.report_metadata.report_id == report.metadata.reportID)
         #expect(parsed.report_metadata.org_name == report.metadata.orgName)
-        #expect(parsed.policy_published.domain == "example.com")
-        #expect(parsed.policy_published.p == "reject")
+        #expect(parsed.policy_published.domain == report.policyPublished.domain)
+        #expect(parsed.policy_published.p == report.policyPublished.policy.rawValue)
         let theirs = parsed.records.map {
             "\($0.source.ip_address) \($0.count) \($0.policy_evaluated.disposition) \($0.policy_evaluated.dkim) \($0.policy_evaluated.spf) \($0.identifiers.header_from)"
         }
