@@ -3,8 +3,8 @@ import DNS
 import Foundation
 
 extension AggregateReport {
-    /// What one message contributes to an aggregate report: the policy configuration it was
-    /// evaluated under and the tuple its record is grouped by.
+    /// What one message, or a group of alike messages, contributes to an aggregate report: the
+    /// policy configuration it was evaluated under and the tuple its record is grouped by.
     public struct Message: Sendable, Hashable {
         /// When the message was evaluated; the latest message decides the reported configuration
         /// (RFC 9990 §3.1).
@@ -13,7 +13,8 @@ extension AggregateReport {
         public var policyPublished: PolicyPublished
         /// Problems with the published record (RFC 9990 §3.1.5), e.g. `sp=maybe: not a policy`.
         public var policyErrors: [String]
-        /// The message's record; its ``Record/count`` is 1.
+        /// The message's record. Its ``Record/count`` is 1 for one message; a row the history has
+        /// already grouped carries the number of its messages.
         public var record: Record
 
         public init(time: Date, policyPublished: PolicyPublished, policyErrors: [String] = [], record: Record) {

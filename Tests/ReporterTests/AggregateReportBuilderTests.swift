@@ -176,3 +176,19 @@ import Testing
         #expect(AggregateReport.Message(evaluation: local, discoveryMethod: .psl) == nil)
     }
 }
+
+extension AggregateReportBuilderTests {
+    @Test func alreadyGroupedRowsAddTheirCounts() throws {
+        // Given rows the history grouped already, one of 40 messages and one of 2
+        var forty = T.message(try T.evaluation())
+        forty.record.count = 40
+        var two = forty
+        two.record.count = 2
+        var builder = AggregateReportBuilder(reporter: T.reporter, dateRange: T.window)
+        builder.add(forty)
+        builder.add(two)
+
+        // Then they make one record of 42
+        #expect(builder.reports().first?.records.map(\.count) == [42])
+    }
+}
