@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CUnbound", path: "Sources/CUnbound"),
@@ -38,7 +39,14 @@ let package = Package(
             ]
         ),
         .target(name: "Store", dependencies: ["Auth"]),
-        .target(name: "Reporter", dependencies: ["Store", "Auth", "DNS"]),
+        .target(
+            name: "Reporter",
+            dependencies: [
+                "Store", "Auth", "DNS",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(name: "HTTP", dependencies: ["Store"]),
         .target(
             name: "App",
@@ -67,6 +75,7 @@ let package = Package(
             dependencies: ["Milter", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(name: "AppTests", dependencies: ["App", "TestSupport"]),
+        .testTarget(name: "ReporterTests", dependencies: ["Reporter", "Auth", "TestSupport"]),
         .testTarget(name: "E2ETests", dependencies: ["TestSupport"], path: "Tests/E2E", exclude: ["miltertest"]),
     ]
 )

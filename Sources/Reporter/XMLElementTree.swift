@@ -1,0 +1,112 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// A small element tree read with Foundation's `XMLParser`, for documents of bounded size:
+/// element local names, namespaces, attributes and text, nothing else.
+struct XMLElementTree {
+    final class Element {
+        let name: String
+        let namespace: String?
+        var text = ""
+        var children: [Element] = []
+
+        init(name: String, namespace: String?) {
+            self.name = name
+            self.namespace = namespace
+        }
+
+        /// The children called `name` in the element's own namespace; elements of other
+        /// namespaces are extensions (RFC 9990 §5) and stay out of sight.
+        func children(_ name: String) -> [Element] {
+            children.filter { $0.name == name && $0.namespace == namespace }
+        }
+
+        func child(_ name: String) -> Element? {
+            children.first { $0.name == name && $0.namespace == namespace }
+        }
+
+        /// The trimmed text of the first child called `name`.
+        func value(_ name: String) -> String? {
+            child(name).map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+    }
+
+    struct ParseError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let root: Element
+
+    /// Parses `data`. Document type declarations are refused before parsing: a report needs
+    /// none, and they are how entity expansion attacks (RFC 9990 §8.1 "XML bomb") and external
+    /// entities get in. External entities stay off in the parser too.
+    init(data: Data, maximumDepth: Int) throws {
+        if data.range(of: Data("<!DOCTYPE".utf8)) != nil {
+            throw ParseError(description: "the document has a document type declaration, which reports never need")
+        }
+        let parser = XMLParser(data: data)
+        parser.shouldProcessNamespaces = true
+        parser.shouldReportNamespacePrefixes = false
+        parser.shouldResolveExternalEntities = false
+        let builder = TreeBuilder(maximumDepth: maximumDepth)
+        parser.delegate = builder
+        let finished = parser.parse()
+        if let problem = builder.problem { throw ParseError(description: problem) }
+        // XMLParser can report success for a truncated document; its parserError says otherwise.
+        if !finished || parser.parserError != nil {
+            let code = parser.parserError.map { " \(($0 as NSError).code)" } ?? ""
+            throw ParseError(description: "not well-formed XML (error\(code) at \(builder.errorPosition ?? "the end"))")
+        }
+        guard let root = builder.root, builder.stack.isEmpty else {
+            throw ParseError(description: "the document has no complete root element")
+        }
+        self.root = root
+    }
+}
+
+private final class TreeBuilder: NSObject, XMLParserDelegate {
+    let maximumDepth: Int
+    var root: XMLElementTree.Element?
+    var stack: [XMLElementTree.Element] = []
+    var problem: String?
+    /// Where the parser found its first error; afterwards it only reports where it stopped.
+    var errorPosition: String?
+
+    init(maximumDepth: Int) {
+        self.maximumDepth = maximumDepth
+    }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+        guard stack.count < maximumDepth else {
+            problem = "elements are nested deeper than \(maximumDepth) levels"
+            parser.abortParsing()
+            return
+        }
+        let element = XMLElementTree.Element(name: elementName, namespace: namespaceURI.flatMap { $0.isEmpty ? nil : $0 })
+        if let parent = stack.last {
+            parent.children.append(element)
+        } else if root == nil {
+            root = element
+        }
+        stack.append(element)
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+        stack.removeLast()
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        stack.last?.text += string
+    }
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+        if errorPosition == nil { errorPosition = "line \(parser.lineNumber), column \(parser.columnNumber)" }
+    }
+
+    func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
+        stack.last?.text += String(decoding: CDATABlock, as: UTF8.self)
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Reporter
+import Testing
+import TestSupport
+
+/// parsedmarc, the report parser many Domain Owners use, reads our gzip report and our report
+/// e-mail with the same counts and results. It runs when parsedmarc is installed: at
+/// `$DMARCD_PARSEDMARC`, or in the virtual environment `.build-venv/parsedmarc` of the package root
+/// (`python3 -m venv .build-venv/parsedmarc && .build-venv/parsedmarc/bin/pip install parsedmarc`).
+@Suite(.enabled(if: Parsedmarc.program != nil, "parsedmarc is not installed"))
+struct ParsedmarcTests {
+
+    struct Output: Decodable {
+        struct Report: Decodable {
+            struct Metadata: Decodable {
+                var report_id: String
+                var org_name: String
+            }
+            struct Policy: Decodable {
+                var domain: String
+                var p: String
+            }
+            struct Record: Decodable {
+                struct Source: Decodable { var ip_address: String }
+                struct Evaluated: Decodable {
+                    var disposition: String
+                    var dkim: String
+                    var spf: String
+                }
+                struct Identifiers: Decodable { var header_from: String }
+                var source: Source
+                var count: Int
+                var policy_evaluated: Evaluated
+                var identifiers: Identifiers
+            }
+            var report_metadata: Metadata
+            var policy_published: Policy
+            var records: [Record]
+        }
+        var aggregate_reports: [Report]
+    }
+
+    @Test func parsedmarcReadsOurGzipReportWithTheSameCounts() throws {
+        // Given our report as the .xml.gz file a Domain Owner receives
+        let report = try ReportTestMessages.mixedReport()
+        let name = try AggregateReportFileName(report: report, receiver: "mx.receiver.example")
+        let gzip = try ReportCompression.gzip(AggregateReportXMLWriter.xml(report))
+
+        // When parsedmarc parses it without any network lookups
+        let parsed = try Self.parsedmarc(file: name.description, contents: gzip)
+
+        // Then it finds the same report, records, counts and results
+        try Self.expectSame(parsed, as: report)
+    }
+
+    @Test func parsedmarcFindsTheReportInOurEMail() throws {
+        // Given the whole message a Domain Owner's report address receives
+        let report = try ReportTestMessages.mixedReport()
+        let mail = AggregateReportMail(from: "dmarc-reports@mx.receiver.example", to: ["d@example.com"],
+                                       receiver: "mx.receiver.example", date: Date(timeIntervalSince1970: 1_764_374_460))
+        let message = try mail.message(for: report, gzipData: try ReportCompression.gzip(AggregateReportXMLWriter.xml(report)))
+
+        // When parsedmarc reads the e-mail, it unpacks the attachment to the same report
+        try Self.expectSame(try Self.parsedmarc(file: "report.eml", contents: message), as: report)
+    }
+
+    static func parsedmarc(file name: String, contents: [UInt8]) throws -> Output.Report {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-parsedmarc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent(name)
+        try Data(contents).write(to: file)
+        let output = try TestProgram.run([try #require(Parsedmarc.program), "--offline", file.path])
+        return try #require(try JSONDecoder().decode(Output.self, from: Data(output)).aggregate_reports.first)
+    }
+
+    static func expectSame(_ parsed: Output.Report, as report: AggregateReport) throws {
+        #expect(parsed.report_metadata.report_id == report.metadata.reportID)
+        #expect(parsed.report_metadata.org_name == report.metadata.orgName)
+        #expect(parsed.policy_published.domain == report.policyPublished.domain)
+        #expect(parsed.policy_published.p == report.policyPublished.policy.rawValue)
+        let theirs = parsed.records.map {
+            "\($0.source.ip_address) \($0.count) \($0.policy_evaluated.disposition) \($0.policy_evaluated.dkim) \($0.policy_evaluated.spf) \($0.identifiers.header_from)"
+        }
+        let ours = report.records.map {
+            "\($0.sourceIP) \($0.count) \($0.disposition.rawValue) \($0.dkimAligned ? "pass" : "fail") \($0.spfAligned ? "pass" : "fail") \($0.headerFrom)"
+        }
+        #expect(theirs.sorted() == ours.sorted())
+        #expect(parsed.records.reduce(0) { $0 + $1.count } == report.messageCount)
+    }
+}
+
+enum Parsedmarc {
+    static let program: String? = {
+        let candidates: [String?] = [ProcessInfo.processInfo.environment["DMARCD_PARSEDMARC"],
+                                     Fixtures.packageRoot.appendingPathComponent(".build-venv/parsedmarc/bin/parsedmarc").path]
+        return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+}
