@@ -39,6 +39,10 @@ final class CheckingMilters: Sendable {
     static let rejectingDomain = "rejecting.example"
     /// Publishes p=quarantine and authorizes no client.
     static let quarantiningDomain = "quarantining.example"
+    /// A mailing list whose ARC seal dmarcd trusts (`TrustedARCSealers`).
+    static let trustedList = "lists.example"
+    /// A forwarder that seals with ARC too, but is not trusted.
+    static let untrustedForwarder = "forwarder.example"
 
     let directory: URL
     let signer: DKIMTestSigner
@@ -69,6 +73,8 @@ final class CheckingMilters: Sendable {
                 _dmarc.rejecting    TXT "v=DMARC1; p=reject"
                 quarantining        TXT "v=spf1 -all"
                 _dmarc.quarantining TXT "v=DMARC1; p=quarantine"
+                arc._domainkey.lists TXT \(Self.characterStrings(key.record()))
+                arc._domainkey.forwarder TXT \(Self.characterStrings(key.record()))
                 """)
             dns = try DNSTestServer(zones: [zone])
             outageDNS = try DNSTestServer(zones: [zone])
@@ -136,6 +142,16 @@ final class CheckingMilters: Sendable {
         return signed ? try signer.sign(message, key: key, domain: domain) : message
     }
 
+    /// `message` as a mailing list or forwarder at `sealer` passes it on: its own
+    /// Authentication-Results saying the author's DKIM and DMARC passed there, a footer that
+    /// breaks the author's signature, and an ARC set sealed by `sealer` (RFC 8617 §5.1).
+    func forwarded(_ message: [UInt8], from domain: String, by sealer: String) throws -> [UInt8] {
+        let results = "Authentication-Results: \(sealer); dkim=pass header.d=\(domain) header.s=sel; "
+            + "dmarc=pass header.from=\(domain)\r\n"
+        let changed = Array(results.utf8) + message + Array("-- \r\nsent through \(sealer)\r\n".utf8)
+        return try signer.arcSeal(changed, key: key, domain: sealer, authservID: sealer)
+    }
+
     /// A Subject no other test uses.
     static func uniqueSubject(_ flow: String, _ transport: MilterTransport) -> String {
         "e2e \(flow) over \(transport) \(UUID().uuidString)"
@@ -183,6 +199,7 @@ final class CheckingMilters: Sendable {
                 "IgnoreHosts \(ignoreHosts.path)",
                 "RejectFailures true",
                 "HoldQuarantinedMessages true",
+                "TrustedARCSealers \(trustedList)",
             ],
             // Postfix's smtpd runs as user postfix and needs write access to the socket.
             umask: transport == .unix ? 0 : nil)

@@ -93,6 +93,35 @@ struct PostfixEndToEndTests {
         #expect(HeaderFields(message: delivered).authenticationResults.isEmpty, "\(delivered)")
     }
 
+    @Test("forwarded mail that a trusted ARC sealer saw pass is delivered despite p=reject", arguments: MilterTransport.allCases)
+    func trustedSealerOverridesReject(transport: MilterTransport) throws {
+        let subject = CheckingMilters.uniqueSubject("arc-trusted", transport)
+        let original = try stack.milters.message(from: CheckingMilters.alignedDomain, subject: subject, signed: true)
+        let message = try stack.milters.forwarded(original, from: CheckingMilters.alignedDomain, by: CheckingMilters.trustedList)
+        let reply = try stack.send(message, over: transport, from: CheckingMilters.trustedList)
+        try #require(reply.code == 250, "\(reply)\n\(stack.diagnostics(transport))")
+
+        let delivered = try stack.postfix.waitForDelivery(containing: subject)
+        let ours = HeaderFields(message: delivered).authenticationResults(by: CheckingMilters.authservID)
+        #expect(ours.count == 1, "\(delivered)")
+        let field = ours.first ?? ""
+        #expect(field.contains("dkim=fail"), "the footer broke the author's signature: \(field)")
+        #expect(field.contains("arc=pass (i=1 sealers=\(CheckingMilters.trustedList))"), "\(field)")
+        #expect(field.contains("dmarc=fail (p=reject dis=none; arc override: \(CheckingMilters.trustedList) saw dmarc=pass)"),
+                "\(field)\n\(stack.diagnostics(transport))")
+    }
+
+    @Test("the same mail sealed by an untrusted forwarder is refused", arguments: MilterTransport.allCases)
+    func untrustedSealerChangesNothing(transport: MilterTransport) throws {
+        let subject = CheckingMilters.uniqueSubject("arc-untrusted", transport)
+        let original = try stack.milters.message(from: CheckingMilters.alignedDomain, subject: subject, signed: true)
+        let message = try stack.milters.forwarded(original, from: CheckingMilters.alignedDomain,
+                                                  by: CheckingMilters.untrustedForwarder)
+        let reply = try stack.send(message, over: transport, from: CheckingMilters.untrustedForwarder)
+        #expect(reply.code == 550, "\(reply)\n\(stack.diagnostics(transport))")
+        #expect(reply.text.hasPrefix("5.7.1 rejected by DMARC policy for \(CheckingMilters.alignedDomain)"), "\(reply)")
+    }
+
     @Test("with the DNS server stopped, mail flows with temperror instead of a 4xx", arguments: MilterTransport.allCases)
     func dnsOutageGivesTemperror(transport: MilterTransport) throws {
         stack.milters.outageDNS.stop()
