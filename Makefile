@@ -26,6 +26,8 @@ test: test-packages
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 
+# The milter benchmark starts the release dmarcd beside OpenDKIM and OpenDMARC.
 bench: test-packages
+	$(SWIFT) build -c release --product dmarcd
 	$(SWIFT) build -c release --product DmarcdBench
 	.build/release/DmarcdBench
