@@ -25,6 +25,8 @@ enum MilterBenchmark {
             print("Milter benchmark not run: it needs root for a private network namespace (unshare)")
             return
         }
+        // The child writes to the same output; what this process buffered must come first.
+        fflush(nil)
         do {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
