@@ -43,6 +43,8 @@ package: build-packages
 package-test: package
 	scripts/test-packages
 
+# The milter benchmark starts the release dmarcd beside OpenDKIM and OpenDMARC.
 bench: test-packages
+	$(SWIFT) build -c release --product dmarcd
 	$(SWIFT) build -c release --product DmarcdBench
 	.build/release/DmarcdBench

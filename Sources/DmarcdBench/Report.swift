@@ -1,11 +1,12 @@
 /// How benchmarks print: one figure or ratio a line, aligned, so runs can be compared by eye.
 enum Report {
-    static func figure(_ label: String, _ value: Double, unit: String = "") {
-        print(pad(label) + format(value) + (unit.isEmpty ? "" : " \(unit)"))
+    static func figure(_ label: String, _ value: Double, unit: String = "", digits: Int = 0) {
+        print(pad(label) + format(value, digits: digits) + (unit.isEmpty ? "" : " \(unit)"))
     }
 
-    static func ratio(_ label: String, _ value: Double) {
-        print(pad(label) + format(value, digits: 2) + "x")
+    /// `note` follows the ratio on its line, e.g. the target it is measured against.
+    static func ratio(_ label: String, _ value: Double, note: String = "") {
+        print(pad(label) + format(value, digits: 2) + "x" + (note.isEmpty ? "" : "  (\(note))"))
     }
 
     private static func pad(_ label: String) -> String {

@@ -1,6 +1,11 @@
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The milter listener: accepts MTA connections on a TCP or UNIX-domain socket and runs one
 /// ``MilterSession`` per connection, each in its own child task.
@@ -26,6 +31,7 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
     private let progressInterval: Duration
     private let isTCP: Bool
     private let logger: Logger
+    private let idleTrim = IdleMemoryTrim()
     /// The address the socket is bound to; for port 0, the port the kernel chose.
     public let localAddress: SocketAddress?
 
@@ -93,6 +99,8 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
     }
 
     private func serve(_ channel: any Channel) async {
+        idleTrim.connectionOpened()
+        defer { idleTrim.connectionClosed() }
         let peer = Self.describe(channel.remoteAddress)
         do {
             let connection = try await channel.eventLoop.submit {
@@ -158,4 +166,52 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
         guard let address, let ip = address.ipAddress, let port = address.port else { return "the MTA (local socket)" }
         return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
+}
+
+/// Hands memory freed by finished connections back to the system once the milter has been
+/// without connections for a second. glibc's malloc keeps freed pages in its arenas, and after
+/// a burst of connections most of them stay resident although no longer in use; `malloc_trim`
+/// releases every whole free page. At most one trim waits at a time, so a steady stream of
+/// short connections costs one trim a second at most.
+final class IdleMemoryTrim: Sendable {
+    private struct State {
+        var open = 0
+        var scheduled = false
+    }
+
+    private let state = Mutex(State())
+
+    func connectionOpened() {
+        state.withLock { $0.open += 1 }
+    }
+
+    func connectionClosed() {
+        let schedule = state.withLock { state in
+            state.open -= 1
+            guard state.open == 0, !state.scheduled else { return false }
+            state.scheduled = true
+            return true
+        }
+        guard schedule else { return }
+        Task {
+            try? await Task.sleep(for: .seconds(1))
+            let idle = state.withLock { state in
+                state.scheduled = false
+                return state.open == 0
+            }
+            // Its result only says whether anything was released.
+            if idle { _ = Self.trim?(0) }
+        }
+    }
+
+    /// glibc's `malloc_trim`, which Swift's Glibc module does not import (it is in <malloc.h>);
+    /// nil with another C library.
+    private static let trim: (@convention(c) (Int) -> Int32)? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
 }

@@ -15,6 +15,15 @@ public final class DNSTestServer: @unchecked Sendable {
             self.name = name
             self.records = records
         }
+
+        /// `text` as TXT rdata in master-file form: quoted character-strings of at most 255
+        /// bytes (RFC 1035 §3.3.14), for values like DKIM keys that are longer.
+        public static func quotedStrings(_ text: String) -> String {
+            let bytes = Array(text.utf8)
+            return stride(from: 0, to: bytes.count, by: 255).map {
+                "\"" + String(decoding: bytes[$0..<min($0 + 255, bytes.count)], as: UTF8.self) + "\""
+            }.joined(separator: " ")
+        }
     }
 
     public let port: UInt16
@@ -24,12 +33,12 @@ public final class DNSTestServer: @unchecked Sendable {
     private let process: ChildProcess
     private let directory: URL
 
-    /// Starts nsd serving `zones`. Each name in `failingZones` is configured without data, so
-    /// nsd answers SERVFAIL for every query below it.
-    public init(zones: [Zone], failingZones: [String] = []) throws {
+    /// Starts nsd serving `zones` on `port`, or on a free port when it is nil. Each name in
+    /// `failingZones` is configured without data, so nsd answers SERVFAIL for every query below it.
+    public init(zones: [Zone], failingZones: [String] = [], port fixedPort: UInt16? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-nsd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        port = try FreePort.udpAndTCP()
+        port = try fixedPort ?? FreePort.udpAndTCP()
 
         var configuration = """
             server:
