@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Milter
 import ServiceLifecycle
+import Store
 
 /// The running daemon: every long-lived part as a service of one group, started together and
 /// stopped together on SIGTERM or SIGINT.
@@ -17,7 +18,9 @@ struct Daemon {
     func run() async throws {
         let resolver = try UnboundResolver(options: configuration.resolverOptions)
         let settings = try configuration.milterFilterSettings(hostName: ProcessInfo.processInfo.hostName)
-        let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger)
+        let history = configuration.historyWriter(logger: logger)
+        let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger,
+                                       recordEvaluation: { history.enqueue($0) })
         let server = try await MilterServer.bind(to: configuration.milterServerAddress, filter: filter, logger: logger)
         logger.notice("""
             milter listening on \(configuration.milterServerAddress); \
@@ -26,6 +29,9 @@ struct Daemon {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: ResolverService(resolver: resolver, logger: logger)),
+                // Before the milter: the group stops services in reverse order, so the last
+                // messages are recorded before the history writes its queue out.
+                .init(service: HistoryService(writer: history, path: configuration.databasePath, logger: logger)),
                 .init(service: MilterService(server: server)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
