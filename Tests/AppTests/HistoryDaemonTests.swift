@@ -150,9 +150,34 @@ struct HistoryDaemonTests {
         let missing = old.filter { !stored.contains($0.queueID) }
         #expect(old.count > 50)
         #expect(missing.isEmpty, "\(missing.count) of \(old.count) old records lost: \(missing.prefix(5).map(\.queueID))")
-        let lostRecent = answered.count - old.count - stored.subtracting(old.map(\.queueID)).count
-        print("kill -9 after \(answered.count) messages: \(stored.count) stored, \(max(0, lostRecent)) of the last "
-              + "\(answered.count - old.count) (answered within \(Self.commitWindow) s of the kill) lost")
+        let recent = answered.filter { killedAt.timeIntervalSince($0.at) <= Self.commitWindow }
+        print("kill -9 after \(answered.count) messages: \(stored.count) stored; of the \(recent.count) answered "
+              + "within \(Self.commitWindow) s of the kill, \(recent.filter { !stored.contains($0.queueID) }.count) lost")
+    }
+
+    @Test func importingOpenDMARCsHistoryTwiceAddsItsRecordsOnce() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("dmarcd.sqlite").path
+        let history = Fixtures.url("opendmarc-history/opendmarc-1.4.2.dat").path
+        func importHistory(_ file: String) throws -> (Int32?, String) {
+            let log = directory.appendingPathComponent("import-\(UUID().uuidString).txt")
+            let process = try ChildProcess(BuiltProducts.executable("dmarcd"), [
+                "import-opendmarc-history", "--builtin-defaults", "--set", "DatabasePath=\(database)", file,
+            ], logFile: log.path)
+            #expect(process.waitForExit(timeout: 30))
+            return (process.exitCode, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+        }
+
+        #expect(try importHistory(history) == (0, "6 records imported, 0 already present, 0 skipped\n"))
+        #expect(try importHistory(history) == (0, "0 records imported, 6 already present, 0 skipped\n"))
+
+        let broken = directory.appendingPathComponent("broken.dat")
+        try "job X1\nreceived soon\npolicy 15\naction 2\n".write(to: broken, atomically: true, encoding: .utf8)
+        let (status, output) = try importHistory(broken.path)
+        #expect(status == 1)
+        #expect(output.contains("\(broken.path):1: record without a received line")
+                || output.contains("\(broken.path):2: received \"soon\" is not a number"), "\(output)")
+        #expect(try HistoryStore.openForReading(path: database).evaluationCount() == 6)
     }
 
     /// A file system of its own, so that the test can fill it and make it read-only; needs root.
