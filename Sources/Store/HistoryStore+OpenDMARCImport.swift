@@ -54,15 +54,15 @@ extension HistoryStore {
         // Read in large chunks and split at LF ourselves: history files reach hundreds of MB.
         var pending: [UInt8] = []
         while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
-            pending += chunk
+            chunk.withUnsafeBytes { pending.append(contentsOf: $0) }
             var start = 0
             while let end = pending[start...].firstIndex(of: 0x0A) {
-                try take(parser.line(Substring(decoding: pending[start..<end], as: UTF8.self)))
+                try take(parser.line(pending[start..<end]))
                 start = end + 1
             }
             pending.removeFirst(start)
         }
-        if !pending.isEmpty { try take(parser.line(Substring(decoding: pending, as: UTF8.self))) }
+        if !pending.isEmpty { try take(parser.line(pending[...])) }
         try take(parser.finish())
         if !batch.isEmpty { try store() }
         return summary

@@ -16,24 +16,29 @@ struct OpenDMARCHistoryParser {
     /// One record as written, before its codes are translated.
     private struct Fields {
         var firstLine: Int
-        var values: [(key: Substring, value: Substring, line: Int)] = []
+        var values: [(key: String, value: String, line: Int)] = []
     }
 
     private var current: Fields?
     private var lineNumber = 0
 
-    /// Feeds one line (without its line end); returns the record the line ended, or the problem
-    /// that kept it out.
-    mutating func line(_ text: Substring) -> Result<HistoryRecord, Problem>? {
+    /// Feeds one line (without its line feed); returns the record the line ended, or the problem
+    /// that kept it out. Works on bytes: history files run to millions of lines.
+    mutating func line(_ bytes: ArraySlice<UInt8>) -> Result<HistoryRecord, Problem>? {
         lineNumber += 1
-        let text = text.last == "\r" ? text.dropLast() : text
-        if text.allSatisfy({ $0 == " " || $0 == "\t" }) { return nil }
-        let key = text.prefix { $0 != " " && $0 != "\t" }
-        let value = text.dropFirst(key.count).drop { $0 == " " || $0 == "\t" }
+        var end = bytes.endIndex
+        if end > bytes.startIndex, bytes[end - 1] == 0x0D { end -= 1 }
+        var keyEnd = bytes.startIndex
+        while keyEnd < end, bytes[keyEnd] != 0x20, bytes[keyEnd] != 0x09 { keyEnd += 1 }
+        var valueStart = keyEnd
+        while valueStart < end, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
+        if keyEnd == bytes.startIndex && valueStart == end { return nil }
+        // Keys are short enough for Swift's inline small strings: no allocation.
+        let key = String(decoding: bytes[bytes.startIndex..<keyEnd], as: UTF8.self)
+        let value = String(decoding: bytes[valueStart..<end], as: UTF8.self)
         if key == "job" {
             let finished = finish()
-            current = Fields(firstLine: lineNumber)
-            current!.values.append((key, value, lineNumber))
+            current = Fields(firstLine: lineNumber, values: [(key, value, lineNumber)])
             return finished
         }
         guard current != nil else {
@@ -77,7 +82,7 @@ struct OpenDMARCHistoryParser {
         var arcChainEmpty = true
         var action: Int?
 
-        func number(_ value: Substring, _ line: Int, _ key: Substring) throws(Problem) -> Int {
+        func number(_ value: String, _ line: Int, _ key: String) throws(Problem) -> Int {
             guard let number = Int(value) else {
                 throw Problem(line: line, reason: "\(key) \"\(value)\" is not a number")
             }
@@ -86,17 +91,17 @@ struct OpenDMARCHistoryParser {
 
         for (key, value, line) in fields.values {
             switch key {
-            case "job": job = String(value)
-            case "reporter": reporter = String(value)
+            case "job": job = value
+            case "reporter": reporter = value
             case "received": received = try number(value, line, key)
-            case "ipaddr": ip = String(value)
-            case "from": from = String(value).lowercased()
-            case "mfrom": mailFrom = String(value).lowercased()
+            case "ipaddr": ip = value
+            case "from": from = value.lowercased()
+            case "mfrom": mailFrom = value.lowercased()
             case "spf":
                 // Written once per record; should there be several, the last one counts.
                 spfCode = try number(value, line, key)
             case "spf_scope":
-                guard let scope = HistoryRecord.SPF.Scope(rawValue: String(value)) else {
+                guard let scope = HistoryRecord.SPF.Scope(rawValue: value) else {
                     throw Problem(line: line, reason: "spf_scope \"\(value)\" is not mfrom or helo")
                 }
                 spfScope = scope
@@ -107,15 +112,15 @@ struct OpenDMARCHistoryParser {
                 }
                 dkim.append(.init(domain: parts[0].lowercased(), selector: parts[1] == "-" ? nil : String(parts[1]),
                                   result: result))
-            case "pdomain": policyDomain = String(value).lowercased()
+            case "pdomain": policyDomain = value.lowercased()
             case "policy": policyCode = try number(value, line, key)
-            case "rua": if value != "-" { rua.append(String(value)) }
+            case "rua": if value != "-" { rua.append(value) }
             case "pct": percent = try number(value, line, key)
             case "adkim": adkim = try alignment(number(value, line, key), line, key)
             case "aspf": aspf = try alignment(number(value, line, key), line, key)
             case "p": p = try policy(number(value, line, key), line, key)
             case "sp": sp = try policy(number(value, line, key), line, key)
-            case "fo": failureOptions = String(value)
+            case "fo": failureOptions = value
             case "align_dkim": dkimAligned = try number(value, line, key) == 4
             case "align_spf": spfAligned = try number(value, line, key) == 4
             case "arc": arcCode = try number(value, line, key)
@@ -231,7 +236,7 @@ struct OpenDMARCHistoryParser {
     }
 
     /// `adkim`/`aspf` as the ASCII code of the tag value: 114 r, 115 s; 0 unset.
-    private static func alignment(_ code: Int, _ line: Int, _ key: Substring) throws(Problem) -> DMARCRecord.AlignmentMode? {
+    private static func alignment(_ code: Int, _ line: Int, _ key: String) throws(Problem) -> DMARCRecord.AlignmentMode? {
         switch code {
         case 0: return nil
         case 114: return .relaxed
@@ -242,7 +247,7 @@ struct OpenDMARCHistoryParser {
 
     /// `p`/`sp` as the ASCII code of the policy's first letter: 110 none, 113 quarantine,
     /// 114 reject; 0 unset.
-    private static func policy(_ code: Int, _ line: Int, _ key: Substring) throws(Problem) -> DMARCPolicy? {
+    private static func policy(_ code: Int, _ line: Int, _ key: String) throws(Problem) -> DMARCPolicy? {
         switch code {
         case 0: return nil
         case 110: return DMARCPolicy.none
