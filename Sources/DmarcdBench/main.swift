@@ -11,3 +11,4 @@ do {
 }
 await SPFBenchmark.run()
 await DKIMBenchmark.run()
+await StoreBenchmark.run()
