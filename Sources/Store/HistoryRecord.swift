@@ -11,17 +11,22 @@ public struct HistoryRecord: Sendable, Hashable {
     /// The DMARC Policy Record as published, as far as reports show it (RFC 9990
     /// `PolicyPublishedType`). Imported OpenDMARC rows lack the tags OpenDMARC did not write.
     public struct PublishedPolicy: Sendable, Hashable {
+        /// `p`, `sp` and `np`; nil when absent or not valid.
         public var p: DMARCPolicy?
         public var sp: DMARCPolicy?
         public var np: DMARCPolicy?
+        /// `adkim` and `aspf`, defaults included.
         public var adkim: DMARCRecord.AlignmentMode?
         public var aspf: DMARCRecord.AlignmentMode?
         /// `t=y`; nil when not known.
         public var isTesting: Bool?
+        /// `pct` as published (RFC 7489 §6.3; gone from RFC 9989).
         public var percent: Int?
+        /// `psd` (RFC 9989 §4.7).
         public var publicSuffix: DMARCRecord.PublicSuffixFlag?
         /// `fo` as published (`0`, `1:d`, …).
         public var failureReportOptions: String?
+        /// `rua` and `ruf`, each URI as published (with any `!size`).
         public var aggregateReportURIs: [String]
         public var failureReportURIs: [String]
         /// How the record was found (RFC 9990 `DiscoveryType`).
@@ -63,6 +68,7 @@ public struct HistoryRecord: Sendable, Hashable {
             case helo
         }
 
+        /// The domain checked: the MAIL FROM domain, or the HELO name.
         public var domain: String
         public var scope: Scope
         /// One of RFC 9990's `SPFResultType` names: none pass fail softfail policy neutral
@@ -83,6 +89,7 @@ public struct HistoryRecord: Sendable, Hashable {
     public struct DKIMSignature: Sendable, Hashable {
         /// `d=`; nil when the signature could not be read that far.
         public var domain: String?
+        /// `s=`; nil when not known.
         public var selector: String?
         /// One of RFC 9990's `DKIMResultType` names: none pass fail policy neutral temperror
         /// permerror.
@@ -104,6 +111,7 @@ public struct HistoryRecord: Sendable, Hashable {
     public var id: Int64?
     /// When the verdict was made.
     public var time: Date
+    /// The MTA's queue id (OpenDMARC's `job`).
     public var queueID: String?
     /// The host that evaluated the message when it was not this dmarcd (OpenDMARC's `reporter`).
     public var reporter: String?
@@ -123,9 +131,11 @@ public struct HistoryRecord: Sendable, Hashable {
     public var policy: PublishedPolicy?
     /// nil when SPF was not checked.
     public var spf: SPF?
+    /// One per DKIM signature, in message order.
     public var dkim: [DKIMSignature]
     /// The ARC chain's validation (`none`, `pass`, `fail`); nil when not checked.
     public var arcResult: String?
+    /// RFC 9989 §9.2.
     public var dmarcResult: DMARCResult
     /// An aligned SPF pass exists (RFC 9990 `policy_evaluated/spf`).
     public var spfAligned: Bool
@@ -135,11 +145,13 @@ public struct HistoryRecord: Sendable, Hashable {
     public var requestedDisposition: DMARCPolicy
     /// What was done (RFC 9990 `ActionDispositionType`).
     public var disposition: MessageEvaluation.Disposition
+    /// Why the disposition is milder than the one asked for (RFC 9990 `PolicyOverrideReason`).
     public var overrideReason: MessageEvaluation.OverrideReason?
     public var overrideComment: String?
     /// Tells imported records apart, so that importing the same record twice adds nothing.
     var importKey: Int64?
 
+    /// A record from its parts; the milter's come from ``init(_:discoveryMethod:)``.
     public init(time: Date, queueID: String? = nil, reporter: String? = nil, clientIP: String? = nil, helo: String? = nil,
                 mailFromDomain: String? = nil, recipientDomains: [String] = [], headerFromDomain: String? = nil,
                 policyDomain: String? = nil, policy: PublishedPolicy? = nil, spf: SPF? = nil, dkim: [DKIMSignature] = [],

@@ -17,17 +17,24 @@ import Synchronization
 /// once per ``Settings/problemLogInterval`` and shows it in ``health``. When the queue is full the
 /// newest record is dropped and counted: mail is never held back for its history.
 public final class HistoryWriter: Sendable {
+    /// The writer's bounds and timing.
     public struct Settings: Sendable {
+        /// How long a record may wait for its commit: the most a crash can lose.
         public var commitInterval: Duration = .milliseconds(250)
+        /// Rows per transaction, so that one commit never holds the write lock for long.
         public var maximumBatch = 500
-        /// About 1 KiB each in memory: 100,000 records is 100 MiB at worst, and hours of mail
-        /// on a small server.
-        public var queueCapacity = 100_000
+        /// Records waiting at most; about 1 KiB each in memory, so 50 MiB at worst, which is
+        /// hours of mail on a small server.
+        public var queueCapacity = 50_000
+        /// How soon a failed write is tried again.
         public var retryInterval: Duration = .seconds(1)
+        /// A failing database is logged at most once this often.
         public var problemLogInterval: Duration = .seconds(60)
         /// Messages older than this are deleted once a day; nil keeps everything.
         public var retention: Duration? = .seconds(180 * 86_400)
+        /// Messages deleted per transaction, between which the writer commits new records.
         public var retentionBatchSize = 1_000
+        /// Time between retention runs.
         public var retentionInterval: Duration = .seconds(86_400)
         /// How this daemon discovers policies, recorded with each policy.
         public var discoveryMethod: HistoryRecord.DiscoveryMethod = .treewalk
@@ -71,6 +78,7 @@ public final class HistoryWriter: Sendable {
         state.withLock { $0.store }
     }
 
+    /// Queue depth, counters and the last failure, for `/healthz` and `/metrics`.
     public var health: HistoryWriterHealth {
         state.withLock { state in
             var health = state.health
