@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CUnbound", path: "Sources/CUnbound"),
@@ -38,7 +39,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "Store", dependencies: ["Auth"]),
+        .target(
+            name: "Store",
+            dependencies: [
+                "Auth", "DNS",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Reporter",
             dependencies: [
@@ -62,7 +70,8 @@ let package = Package(
         .executableTarget(
             name: "DmarcdBench",
             dependencies: [
-                "DNS", "CUnbound", "Auth", "TestSupport",
+                "DNS", "CUnbound", "Auth", "Store", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
@@ -74,7 +83,8 @@ let package = Package(
             name: "MilterTests",
             dependencies: ["Milter", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
-        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Auth", "DNS", "TestSupport"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "Store", "TestSupport"]),
         .testTarget(name: "ReporterTests", dependencies: ["Reporter", "Auth", "TestSupport"]),
         .testTarget(name: "E2ETests", dependencies: ["TestSupport"], path: "Tests/E2E", exclude: ["miltertest"]),
     ]

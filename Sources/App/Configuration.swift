@@ -118,6 +118,9 @@ public struct Configuration: Sendable, Hashable {
     public var statusPageAddress = ListenAddress(host: "127.0.0.1", port: 8080)
     /// The SQLite database of evaluations, reports and outbox (`DatabasePath`).
     public var databasePath = "/var/lib/dmarcd/dmarcd.sqlite"
+    /// Days the history keeps an evaluated message, as `opendmarc-expire` did by default
+    /// (`HistoryRetention`); 0 keeps every message.
+    public var historyRetentionDays = 180
     /// The DNS servers to ask (`Nameservers`); empty uses those of /etc/resolv.conf.
     public var nameservers: [Nameserver] = []
     /// A DNSSEC trust anchor file (`DNSSECTrustAnchorFile`); `nil` does no DNSSEC validation.

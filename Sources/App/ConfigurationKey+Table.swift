@@ -107,6 +107,8 @@ extension ConfigurationKey {
                  "address of the status page, JSON API, /metrics and /healthz"),
         .setting("DatabasePath", \.databasePath, .path,
                  "SQLite database of evaluations, reports and the report outbox"),
+        .setting("HistoryRetention", \.historyRetentionDays, .parsed("days", Configuration.retentionDays(parsing:)),
+                 "days an evaluated message stays in the database; 0 keeps every message"),
         .list("Nameservers", \.nameservers, .parsed("IP or IP@PORT", Configuration.Nameserver.init(parsing:)),
               "DNS servers to ask",
               whenUnset: "the name servers in /etc/resolv.conf", example: "127.0.0.1, ::1@5353"),

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Milter
 import ServiceLifecycle
+import Store
 import UnixSignals
 
 /// The running daemon: every long-lived part as a service of one group, started together and
@@ -22,7 +23,11 @@ struct Daemon {
         let hostName = ProcessInfo.processInfo.hostName
         let resolver = try UnboundResolver(options: configuration.resolverOptions)
         let settings = try configuration.milterFilterSettings(hostName: hostName)
-        let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger)
+        // The database opens when the history service starts, after the account switch below,
+        // so that its files belong to the account dmarcd runs as.
+        let history = configuration.historyWriter(logger: logger)
+        let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger,
+                                       recordEvaluation: { history.enqueue($0) })
         if let mask = configuration.umask {
             // Before the sockets are bound: a local: socket's mode comes from the mask.
             umask(mode_t(mask))
@@ -42,6 +47,9 @@ struct Daemon {
             services: [
                 .init(service: SystemdService(notifier: notifier, status: "milter listening on \(addresses)")),
                 .init(service: ResolverService(resolver: resolver, logger: logger)),
+                // Before the milter: the group stops services in reverse order, so the last
+                // messages are recorded before the history writes its queue out.
+                .init(service: HistoryService(writer: history, path: configuration.databasePath, logger: logger)),
                 .init(service: MilterService(servers: servers)),
                 .init(service: ReloadService(signals: hangups, options: options, running: configuration,
                                              hostName: hostName, filter: filter, notifier: notifier, logger: logger)),

@@ -6,7 +6,8 @@ public struct DmarcdCommand: AsyncParsableCommand {
         commandName: "dmarcd",
         abstract: "SPF, DKIM, DMARC and ARC for Postfix, with history, reports and a status page.",
         version: DmarcdVersion.current,
-        subcommands: [RunCommand.self, CheckConfigCommand.self, EvaluateCommand.self, MigrateOpenDMARCCommand.self, ManualCommand.self]
+        subcommands: [RunCommand.self, CheckConfigCommand.self, EvaluateCommand.self, HistoryCommand.self,
+                      ImportOpenDMARCHistoryCommand.self, MigrateOpenDMARCCommand.self, ManualCommand.self]
     )
 
     public init() {}

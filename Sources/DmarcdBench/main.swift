@@ -22,3 +22,4 @@ do {
 await SPFBenchmark.run()
 await DKIMBenchmark.run()
 MilterBenchmark.run()
+await StoreBenchmark.run()

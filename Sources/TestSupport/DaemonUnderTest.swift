@@ -23,7 +23,11 @@ public final class DaemonUnderTest: @unchecked Sendable {
                             readyWithin timeout: TimeInterval = 20) throws {
         let directory = try Self.makeDirectory()
         let file = directory.appendingPathComponent("dmarcd.conf")
-        try (configuration.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        var lines = configuration
+        if !lines.contains(where: { $0.lowercased().hasPrefix("databasepath") }) {
+            lines.append("DatabasePath \(Self.databasePath(in: directory))")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
         try self.init(directory: directory, arguments: ["run", "--config", file.path], umask: umask,
                       environment: environment, readyWithin: timeout)
     }
@@ -31,8 +35,18 @@ public final class DaemonUnderTest: @unchecked Sendable {
     /// Runs `dmarcd` with `arguments`, which must make it serve (`run ...`).
     public convenience init(arguments: [String], umask: mode_t? = nil, environment: [String: String] = [:],
                             readyWithin timeout: TimeInterval = 20) throws {
-        try self.init(directory: try Self.makeDirectory(), arguments: arguments, umask: umask,
+        let directory = try Self.makeDirectory()
+        var arguments = arguments
+        if !arguments.contains(where: { $0.hasPrefix("DatabasePath=") }) {
+            arguments += ["--set", "DatabasePath=\(Self.databasePath(in: directory))"]
+        }
+        try self.init(directory: directory, arguments: arguments, umask: umask,
                       environment: environment, readyWithin: timeout)
+    }
+
+    /// The history database of a daemon under test, in its own folder: never the system's.
+    public static func databasePath(in directory: URL) -> String {
+        directory.appendingPathComponent("history.sqlite").path
     }
 
     private init(directory: URL, arguments: [String], umask: mode_t?, environment: [String: String],

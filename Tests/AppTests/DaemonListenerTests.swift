@@ -16,6 +16,7 @@ struct DaemonListenerTests {
         let daemon = try ChildProcess(BuiltProducts.executable("dmarcd"), [
             "run", "--builtin-defaults", "--set", "Nameservers=\(dns.forwarder)",
             "--set", "Socket=inet:\(port)@127.0.0.1, inet6:\(port)@::1, unix:\(socketPath)",
+            "--set", "DatabasePath=\(DaemonUnderTest.databasePath(in: directory))",
         ], logFile: log.path)
         defer {
             daemon.send(SIGTERM)
@@ -38,11 +39,16 @@ struct DaemonListenerTests {
     func startedAsRootTheDaemonBecomesTheUserIDAccountOnceListening() async throws {
         let dns = try SilentDNSServer()
         let port = Int(try FreePort.udpAndTCP())
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-user-\(UUID().uuidString).log")
-        defer { try? FileManager.default.removeItem(at: log) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-user-\(UUID().uuidString)")
+        // The history database is made after the switch, by the account switched to.
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o777])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("dmarcd.log")
+        let database = DaemonUnderTest.databasePath(in: directory)
         let daemon = try ChildProcess(BuiltProducts.executable("dmarcd"), [
             "run", "--builtin-defaults", "--set", "Nameservers=\(dns.forwarder)", "--set", "UserID=nobody:nogroup",
-            "--set", "Socket=inet:\(port)@127.0.0.1",
+            "--set", "Socket=inet:\(port)@127.0.0.1", "--set", "DatabasePath=\(database)",
         ], logFile: log.path)
         defer { daemon.stop() }
         let text = { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
@@ -57,5 +63,7 @@ struct DaemonListenerTests {
         let client = try MilterTestClient.connect(port: port)
         #expect(try await client.negotiate().version == 6)
         try await client.quit()
+        let owner = try FileManager.default.attributesOfItem(atPath: database)[.ownerAccountID] as? Int
+        #expect(owner == 65534, "the database belongs to the account dmarcd runs as")
     }
 }

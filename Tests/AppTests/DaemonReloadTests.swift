@@ -35,6 +35,7 @@ struct DaemonReloadTests {
         try (hosts.joined(separator: "\n") + "\n").write(to: ignoreFile, atomically: true, encoding: .utf8)
         try """
             Socket inet:\(milterPort)@127.0.0.1
+            DatabasePath \(DaemonUnderTest.databasePath(in: directory))
             Nameservers \(dns.forwarder)
             AuthservID mx.example.test
             IgnoreHosts \(ignoreFile.path)

@@ -63,6 +63,7 @@ struct SystemdNotifyTests {
         let port = try FreePort.udpAndTCP()
         let daemon = try ChildProcess(BuiltProducts.executable("dmarcd"), [
             "run", "--builtin-defaults", "--set", "Nameservers=\(dns.forwarder)", "--set", "Socket=inet:\(port)@127.0.0.1",
+            "--set", "DatabasePath=\(DaemonUnderTest.databasePath(in: directory))",
         ], logFile: directory.appendingPathComponent("dmarcd.log").path, environment: ["NOTIFY_SOCKET": listener.name])
         defer { daemon.stop() }
 

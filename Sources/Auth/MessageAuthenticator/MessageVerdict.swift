@@ -16,7 +16,8 @@ public struct MessageVerdict: Sendable, Hashable {
     /// claim our authserv-id; RFC 8601 §5 asks for them to be removed.
     public var forgedAuthenticationResults: [Int]
 
-    public init(authservID: String, spf: SPFOutcome?, dkim: [DKIMResult], arc: ARCResult, dmarc: DMARCOutcome,
+    public init(authservID: String, spf: SPFOutcome?, dkim: [DKIMResult],
+                arc: ARCResult = ARCResult(status: .none, reason: "no ARC header fields"), dmarc: DMARCOutcome,
                 trustedARCSealer: String? = nil, forgedAuthenticationResults: [Int]) {
         self.authservID = authservID
         self.spf = spf

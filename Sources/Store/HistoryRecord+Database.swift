@@ -1,0 +1,119 @@
+import Auth
+import Foundation
+import GRDB
+
+extension HistoryRecord {
+    static let messageColumns = """
+        id, time_ms, queue_id, reporter, import_key, client_ip, helo, mail_from_domain, header_from_domain, \
+        policy_domain, policy_p, policy_sp, policy_np, policy_adkim, policy_aspf, policy_testing, policy_pct, \
+        policy_psd, policy_fo, policy_rua, policy_ruf, discovery_method, spf_domain, spf_scope, spf_result, \
+        spf_human_result, spf_aligned, dkim_aligned, arc_result, dmarc_result, requested_disposition, disposition, \
+        override_reason, override_comment
+        """
+
+    /// Inserts the message and its child rows; false when an imported record with the same key
+    /// is already there.
+    func insert(_ db: Database) throws -> Bool {
+        let message = try db.cachedStatement(sql: """
+            INSERT INTO message (\(Self.messageColumns))
+            VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING
+            """)
+        let rua = policy.map { $0.aggregateReportURIs.isEmpty ? nil : $0.aggregateReportURIs.joined(separator: ",") }
+        let ruf = policy.map { $0.failureReportURIs.isEmpty ? nil : $0.failureReportURIs.joined(separator: ",") }
+        let values: [(any DatabaseValueConvertible)?] = [
+            Int64((time.timeIntervalSince1970 * 1000).rounded()), queueID, reporter, importKey, clientIP, helo,
+            mailFromDomain, headerFromDomain, policyDomain,
+            policy?.p?.rawValue, policy?.sp?.rawValue, policy?.np?.rawValue,
+            policy?.adkim?.rawValue, policy?.aspf?.rawValue, policy?.isTesting, policy?.percent,
+            policy?.publicSuffix?.rawValue, policy?.failureReportOptions, rua ?? nil, ruf ?? nil,
+            policy?.discoveryMethod?.rawValue,
+            spf?.domain, spf?.scope.rawValue, spf?.result, spf?.humanResult,
+            spfAligned, dkimAligned, arcResult, dmarcResult.rawValue, requestedDisposition.rawValue,
+            disposition.rawValue, overrideReason?.rawValue, overrideComment,
+        ]
+        try message.execute(arguments: StatementArguments(values))
+        guard db.changesCount > 0 else { return false }
+        let id = db.lastInsertedRowID
+        if !dkim.isEmpty {
+            let signature = try db.cachedStatement(sql: """
+                INSERT INTO dkim_signature (message_id, position, domain, selector, result, key_bits, human_result)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (position, dkim) in dkim.enumerated() {
+                try signature.execute(arguments: [id, position, dkim.domain, dkim.selector, dkim.result, dkim.keyBits,
+                                                  dkim.humanResult])
+            }
+        }
+        if !recipientDomains.isEmpty {
+            let recipient = try db.cachedStatement(sql: """
+                INSERT INTO envelope_recipient (message_id, position, domain) VALUES (?, ?, ?)
+                """)
+            for (position, domain) in recipientDomains.enumerated() {
+                try recipient.execute(arguments: [id, position, domain])
+            }
+        }
+        return true
+    }
+
+    /// A record from a `message` row selected with ``messageColumns``; its DKIM signatures and
+    /// recipients are added by the caller.
+    init(row: Row) throws {
+        func value<T: RawRepresentable>(_ type: T.Type, _ column: String) throws -> T? where T.RawValue == String {
+            guard let text: String = row[column] else { return nil }
+            guard let value = T(rawValue: text) else {
+                throw HistoryStoreError(description: "message \(row["id"] as Int64? ?? 0): unknown \(column) \"\(text)\"")
+            }
+            return value
+        }
+        func required<T: RawRepresentable>(_ type: T.Type, _ column: String) throws -> T where T.RawValue == String {
+            guard let value = try value(type, column) else {
+                throw HistoryStoreError(description: "message \(row["id"] as Int64? ?? 0): no \(column)")
+            }
+            return value
+        }
+        var policy: PublishedPolicy?
+        // Every stored policy has its alignment modes, published or default (schema CHECK).
+        if row["policy_adkim"] as String? != nil {
+            policy = PublishedPolicy(
+                p: try value(DMARCPolicy.self, "policy_p"), sp: try value(DMARCPolicy.self, "policy_sp"),
+                np: try value(DMARCPolicy.self, "policy_np"),
+                adkim: try value(DMARCRecord.AlignmentMode.self, "policy_adkim"),
+                aspf: try value(DMARCRecord.AlignmentMode.self, "policy_aspf"),
+                isTesting: row["policy_testing"], percent: row["policy_pct"],
+                publicSuffix: try value(DMARCRecord.PublicSuffixFlag.self, "policy_psd"),
+                failureReportOptions: row["policy_fo"],
+                aggregateReportURIs: Self.list(row["policy_rua"]), failureReportURIs: Self.list(row["policy_ruf"]),
+                discoveryMethod: try value(DiscoveryMethod.self, "discovery_method"))
+        }
+        var spf: SPF?
+        if let domain: String = row["spf_domain"], let result: String = row["spf_result"] {
+            spf = SPF(domain: domain, scope: try required(SPF.Scope.self, "spf_scope"), result: result,
+                      humanResult: row["spf_human_result"])
+        }
+        self.init(
+            time: Date(timeIntervalSince1970: Double(row["time_ms"] as Int64) / 1000),
+            queueID: row["queue_id"], reporter: row["reporter"], clientIP: row["client_ip"], helo: row["helo"],
+            mailFromDomain: row["mail_from_domain"], headerFromDomain: row["header_from_domain"],
+            policyDomain: row["policy_domain"], policy: policy, spf: spf, arcResult: row["arc_result"],
+            dmarcResult: try required(DMARCResult.self, "dmarc_result"),
+            spfAligned: row["spf_aligned"], dkimAligned: row["dkim_aligned"],
+            requestedDisposition: try required(DMARCPolicy.self, "requested_disposition"),
+            disposition: try required(MessageEvaluation.Disposition.self, "disposition"),
+            overrideReason: try value(MessageEvaluation.OverrideReason.self, "override_reason"),
+            overrideComment: row["override_comment"])
+        id = row["id"]
+        importKey = row["import_key"]
+    }
+
+    /// RFC 9989 §4.8 requires a `,` inside a URI to be percent-encoded, so the list's separator
+    /// cannot occur in its elements.
+    private static func list(_ text: String?) -> [String] {
+        text.map { $0.split(separator: ",").map(String.init) } ?? []
+    }
+}
+
+/// A fault of the database itself, such as a row this version cannot read.
+public struct HistoryStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var description: String
+}

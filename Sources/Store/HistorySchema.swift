@@ -1,0 +1,94 @@
+import GRDB
+
+/// The history's tables. Each migration is DDL that stays as released: a later change is a new
+/// migration, so that every database, whatever version created it, ends in the same schema.
+enum HistorySchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1 evaluations") { db in
+            try db.execute(sql: version1)
+        }
+        return migrator
+    }
+
+    /// One `message` row per evaluated message; its DKIM signatures and envelope recipients in
+    /// child tables that go with it. Result columns take RFC 9990's names only, so the aggregate
+    /// report writer can copy them. The checks spell out `=` … `OR` where `IN` would do:
+    /// SQLite builds a temporary index for an `IN` list of more than two constants at every
+    /// INSERT, which made each row several times dearer.
+    static let version1 = """
+        CREATE TABLE message (
+            id INTEGER PRIMARY KEY,
+            time_ms INTEGER NOT NULL,
+            queue_id TEXT,
+            reporter TEXT,
+            import_key INTEGER,
+            client_ip TEXT,
+            helo TEXT,
+            mail_from_domain TEXT,
+            header_from_domain TEXT,
+            policy_domain TEXT,
+            policy_p TEXT CHECK (policy_p = 'none' OR policy_p = 'quarantine' OR policy_p = 'reject'),
+            policy_sp TEXT CHECK (policy_sp = 'none' OR policy_sp = 'quarantine' OR policy_sp = 'reject'),
+            policy_np TEXT CHECK (policy_np = 'none' OR policy_np = 'quarantine' OR policy_np = 'reject'),
+            policy_adkim TEXT CHECK (policy_adkim IN ('r', 's')),
+            policy_aspf TEXT CHECK (policy_aspf IN ('r', 's')),
+            policy_testing INTEGER CHECK (policy_testing IN (0, 1)),
+            policy_pct INTEGER CHECK (policy_pct BETWEEN 0 AND 100),
+            policy_psd TEXT CHECK (policy_psd = 'y' OR policy_psd = 'n' OR policy_psd = 'u'),
+            policy_fo TEXT,
+            policy_rua TEXT,
+            policy_ruf TEXT,
+            discovery_method TEXT CHECK (discovery_method IN ('psl', 'treewalk')),
+            spf_domain TEXT,
+            spf_scope TEXT CHECK (spf_scope IN ('mfrom', 'helo')),
+            spf_result TEXT CHECK (spf_result = 'none' OR spf_result = 'pass' OR spf_result = 'fail'
+                OR spf_result = 'softfail' OR spf_result = 'policy' OR spf_result = 'neutral'
+                OR spf_result = 'temperror' OR spf_result = 'permerror'),
+            spf_human_result TEXT,
+            spf_aligned INTEGER NOT NULL CHECK (spf_aligned IN (0, 1)),
+            dkim_aligned INTEGER NOT NULL CHECK (dkim_aligned IN (0, 1)),
+            arc_result TEXT CHECK (arc_result = 'none' OR arc_result = 'pass' OR arc_result = 'fail'),
+            dmarc_result TEXT NOT NULL CHECK (dmarc_result = 'pass' OR dmarc_result = 'fail'
+                OR dmarc_result = 'none' OR dmarc_result = 'temperror' OR dmarc_result = 'permerror'),
+            requested_disposition TEXT NOT NULL CHECK (requested_disposition = 'none'
+                OR requested_disposition = 'quarantine' OR requested_disposition = 'reject'),
+            disposition TEXT NOT NULL CHECK (disposition = 'pass' OR disposition = 'none'
+                OR disposition = 'quarantine' OR disposition = 'reject'),
+            override_reason TEXT CHECK (override_reason = 'local_policy'
+                OR override_reason = 'mailing_list' OR override_reason = 'other'
+                OR override_reason = 'policy_test_mode' OR override_reason = 'trusted_forwarder'),
+            override_comment TEXT,
+            -- SPF is either fully recorded or not checked at all.
+            CHECK ((spf_result IS NULL) = (spf_domain IS NULL) AND (spf_result IS NULL) = (spf_scope IS NULL)),
+            -- A published policy was found somewhere.
+            CHECK (policy_adkim IS NULL OR policy_domain IS NOT NULL),
+            -- RFC 9989 §5.3.5: a pass needs an aligned pass.
+            CHECK (dmarc_result <> 'pass' OR spf_aligned = 1 OR dkim_aligned = 1)
+        );
+        CREATE INDEX message_by_time ON message(time_ms);
+        CREATE INDEX message_by_policy_domain ON message(policy_domain, time_ms);
+        CREATE INDEX message_by_header_from ON message(header_from_domain, time_ms);
+        CREATE UNIQUE INDEX message_by_import_key ON message(import_key) WHERE import_key IS NOT NULL;
+
+        CREATE TABLE dkim_signature (
+            message_id INTEGER NOT NULL REFERENCES message(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL CHECK (position >= 0),
+            domain TEXT,
+            selector TEXT,
+            result TEXT NOT NULL CHECK (result = 'none' OR result = 'pass' OR result = 'fail'
+                OR result = 'policy' OR result = 'neutral' OR result = 'temperror' OR result = 'permerror'),
+            key_bits INTEGER CHECK (key_bits > 0),
+            human_result TEXT,
+            PRIMARY KEY (message_id, position)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE envelope_recipient (
+            message_id INTEGER NOT NULL REFERENCES message(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL CHECK (position >= 0),
+            domain TEXT NOT NULL,
+            PRIMARY KEY (message_id, position),
+            UNIQUE (message_id, domain)
+        ) WITHOUT ROWID;
+        """
+}

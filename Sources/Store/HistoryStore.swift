@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+
+/// The history of evaluated messages in one SQLite file, behind operations named for what the
+/// rest of dmarcd wants done; no other module sees SQL or GRDB.
+///
+/// One `DatabasePool` in WAL mode: readers (reports, status page, `dmarcd history`) never wait
+/// for the writer, and a committed transaction survives a crash of the process.
+public final class HistoryStore: Sendable {
+    let pool: DatabasePool
+    /// The database file.
+    public let path: String
+
+    private init(pool: DatabasePool, path: String) {
+        self.pool = pool
+        self.path = path
+    }
+
+    /// Opens the database at `path`, creating the file and its directory's tables when missing and
+    /// bringing an older schema up to date.
+    public static func open(path: String) throws -> HistoryStore {
+        var configuration = Configuration()
+        // Another process (an import, a report run) may hold the write lock for a moment.
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // So that retention can hand freed pages back to the file system. SQLite takes it only
+            // before the first table and before WAL mode (https://sqlite.org/pragma.html#pragma_auto_vacuum),
+            // which is why it goes here; for an existing file it changes nothing.
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            }
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try HistorySchema.migrator.migrate(pool)
+        return HistoryStore(pool: pool, path: path)
+    }
+
+    /// Opens an existing database for reading only, as a terminal command does; nothing is
+    /// created or migrated.
+    public static func openForReading(path: String) throws -> HistoryStore {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        return HistoryStore(pool: try DatabasePool(path: path, configuration: configuration), path: path)
+    }
+
+    /// Stores `records` in one transaction; all or none are stored.
+    public func record(_ records: [HistoryRecord]) throws {
+        try pool.write { db in
+            for record in records { _ = try record.insert(db) }
+        }
+    }
+
+    /// Stores one record.
+    public func record(_ record: HistoryRecord) throws {
+        try self.record([record])
+    }
+
+    /// The number of messages in the history.
+    public func evaluationCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM message") ?? 0 }
+    }
+
+    /// The database's size in bytes: the main file and its write-ahead log.
+    public func fileSize() -> Int {
+        [path, path + "-wal"].reduce(0) { total, file in
+            total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)
+        }
+    }
+}
