@@ -29,6 +29,30 @@ struct PostfixEndToEndTests {
         #expect(field.contains("dmarc=pass"), "\(field)\n\(stack.diagnostics(transport))")
     }
 
+    @Test("each checked message is in the running daemon's history, as dmarcd history shows it",
+          arguments: MilterTransport.allCases)
+    func checkedMailIsInTheHistory(transport: MilterTransport) throws {
+        let subject = CheckingMilters.uniqueSubject("history", transport)
+        let message = try stack.milters.message(from: CheckingMilters.alignedDomain, subject: subject, signed: true)
+        let reply = try stack.send(message, over: transport, from: CheckingMilters.alignedDomain)
+        let queueID = try #require(reply.queueID, "\(reply)\n\(stack.diagnostics(transport))")
+
+        // The history commits every 250 ms; the daemon goes on running while it is read.
+        let daemon = stack.milters.milter(transport).daemon
+        let configuration = daemon.directory.appendingPathComponent("dmarcd.conf").path
+        var history = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !history.contains(queueID) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            history = String(decoding: try TestProgram.run([
+                BuiltProducts.executable("dmarcd"), "history", "--config", configuration,
+                "--domain", CheckingMilters.alignedDomain, "--since", "1h",
+            ]), as: UTF8.self)
+        }
+        let line = history.split(separator: "\n").first { $0.contains(queueID) }.map(String.init) ?? ""
+        #expect(line.contains(CheckingMilters.checkedClient) && line.contains("pass"), "\(history)")
+    }
+
     @Test("mail failing p=reject is refused with 550 5.7.1", arguments: MilterTransport.allCases)
     func rejectPolicyRefusesMail(transport: MilterTransport) throws {
         let message = try stack.milters.message(from: CheckingMilters.rejectingDomain,
