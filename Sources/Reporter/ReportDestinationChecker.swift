@@ -48,7 +48,7 @@ public struct ReportDestinationChecker: Sendable {
                 results.append(ReportDestination(uri: uri, decision: .skipped(.unsupportedScheme(uri.scheme))))
                 continue
             }
-            guard let address = uri.mailtoAddress, let host = Self.host(of: address) else {
+            guard let address = uri.mailtoAddress, Self.isUsable(address), let host = Self.host(of: address) else {
                 results.append(ReportDestination(uri: uri, decision: .skipped(.malformedAddress)))
                 continue
             }
@@ -117,7 +117,7 @@ public struct ReportDestinationChecker: Sendable {
         }
         // Step 9: an override must keep the destination host; one naming another host voids both.
         guard let override = record.aggregateReportURIs.first else { return .accepted(address: address) }
-        guard override.scheme == "mailto", let overrideAddress = override.mailtoAddress,
+        guard override.scheme == "mailto", let overrideAddress = override.mailtoAddress, Self.isUsable(overrideAddress),
             Self.host(of: overrideAddress) == host
         else {
             return .skipped(.notAuthorized("\(name) redirects reports to \(override), not to a mailto: address at \(host)"))
@@ -134,6 +134,14 @@ public struct ReportDestinationChecker: Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// True when a percent-decoded address can go into an envelope and a header field as it is:
+    /// printable ASCII without spaces or angle brackets, something before the last `@`.
+    /// Internationalized local parts (RFC 6531) are not sent to.
+    static func isUsable(_ address: String) -> Bool {
+        guard let at = address.utf8.lastIndex(of: UInt8(ascii: "@")), at != address.utf8.startIndex else { return false }
+        return address.utf8.allSatisfy { (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") }
     }
 
     /// The domain of `local@domain` as a lower-case A-label, or nil when there is none.

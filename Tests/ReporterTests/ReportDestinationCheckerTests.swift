@@ -109,6 +109,15 @@ import TestSupport
         ])
     }
 
+    @Test("an address that cannot stand in an envelope is skipped as malformed")
+    func malformedAddresses() async throws {
+        let decisions = try await Self.decisions(
+            "mailto:two%20words@example.com,mailto:%3Cx%3E@example.com,mailto:nobody,mailto:ok@example.com",
+            checker: Self.checker(settings: .init(destinationsPerDomain: 5)))
+        #expect(decisions == [.skipped(.malformedAddress), .skipped(.malformedAddress), .skipped(.malformedAddress),
+                              .accepted(address: "ok@example.com")])
+    }
+
     @Test("the per-domain limit is configurable")
     func limit() async throws {
         let checker = try Self.checker(settings: .init(destinationsPerDomain: 1))
