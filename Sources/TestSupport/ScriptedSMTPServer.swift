@@ -2,7 +2,7 @@ import Foundation
 
 /// A tiny SMTP server on 127.0.0.1 (Python's standard library) for what the throwaway Postfix
 /// cannot do without a SASL server: it offers AUTH PLAIN and LOGIN, accepts only the one
-/// expected PLAIN token, offers STARTTLS with a given certificate, accepts every message, and
+/// expected user and password, offers STARTTLS with a given certificate, accepts every message, and
 /// writes each command line it receives to ``commands``, prefixed `TLS` or `PLAIN` for whether
 /// it came encrypted.
 public final class ScriptedSMTPServer: @unchecked Sendable {
@@ -12,7 +12,8 @@ public final class ScriptedSMTPServer: @unchecked Sendable {
 
     private static let script = #"""
         import base64, os, socket, ssl, sys
-        folder, token, cert, key = sys.argv[1:5]
+        folder, token, cert, key, mechanisms = sys.argv[1:6]
+        user, password = base64.b64decode(token).split(b"\0")[1:3]
         server = socket.socket()
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         server.bind(("127.0.0.1", 0))
@@ -35,7 +36,7 @@ public final class ScriptedSMTPServer: @unchecked Sendable {
                 log.write(("TLS " if state["tls"] else "PLAIN ") + text + "\n")
                 verb = text.split(" ")[0].upper()
                 if verb == "EHLO":
-                    extensions = ["AUTH PLAIN LOGIN"] + ([] if state["tls"] else ["STARTTLS"])
+                    extensions = ["AUTH " + mechanisms] + ([] if state["tls"] else ["STARTTLS"])
                     send("250-scripted.test")
                     for extension in extensions[:-1]:
                         send("250-" + extension)
@@ -47,6 +48,14 @@ public final class ScriptedSMTPServer: @unchecked Sendable {
                     state["conn"] = context.wrap_socket(state["conn"], server_side=True)
                     state["file"] = state["conn"].makefile("rb")
                     state["tls"] = True
+                elif text.upper() == "AUTH LOGIN" and "LOGIN" in mechanisms.split():
+                    answers = []
+                    for prompt in ("VXNlcm5hbWU6", "UGFzc3dvcmQ6"):
+                        send("334 " + prompt)
+                        answer = state["file"].readline().decode().rstrip("\r\n")
+                        log.write(("TLS " if state["tls"] else "PLAIN ") + answer + "\n")
+                        answers.append(base64.b64decode(answer))
+                    send("235 2.7.0 accepted" if answers == [user, password] else "535 5.7.8 bad credentials")
                 elif verb == "AUTH":
                     send("235 2.7.0 accepted" if text == "AUTH PLAIN " + token else "535 5.7.8 bad credentials")
                 elif verb == "DATA":
@@ -66,14 +75,15 @@ public final class ScriptedSMTPServer: @unchecked Sendable {
             state["conn"].close()
         """#
 
-    /// Starts the server; it accepts AUTH PLAIN only for `user` and `password`, and offers
-    /// STARTTLS with `certificate`.
-    public init(user: String, password: String, certificate: SelfSignedCertificate) throws {
+    /// Starts the server; it offers the SASL `mechanisms` (PLAIN and LOGIN are understood),
+    /// accepts only `user` and `password`, and offers STARTTLS with `certificate`.
+    public init(user: String, password: String, certificate: SelfSignedCertificate,
+                mechanisms: String = "PLAIN LOGIN") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-smtp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let token = Data("\0\(user)\0\(password)".utf8).base64EncodedString()
         process = try ChildProcess("/usr/bin/python3",
-                                   ["-c", Self.script, directory.path, token, certificate.certificateFile, certificate.keyFile],
+                                   ["-c", Self.script, directory.path, token, certificate.certificateFile, certificate.keyFile, mechanisms],
                                    logFile: directory.appendingPathComponent("server.log").path)
         let portFile = directory.appendingPathComponent("port")
         let deadline = Date().addingTimeInterval(10)

@@ -35,6 +35,21 @@ struct SMTPTransportAuthTests {
         ])
     }
 
+    @Test("AUTH LOGIN when the server offers no PLAIN")
+    func authenticateWithLogin() async throws {
+        let certificate = try SelfSignedCertificate()
+        let server = try ScriptedSMTPServer(user: "reports", password: "s3cret", certificate: certificate, mechanisms: "LOGIN")
+        defer { server.stop() }
+
+        try await transport(server, certificate: certificate, security: .startTLS)
+            .send(Array("x\r\n".utf8), from: "r@example.org", to: ["a@example.com"])
+
+        let user = Data("reports".utf8).base64EncodedString()
+        let password = Data("s3cret".utf8).base64EncodedString()
+        #expect(server.commands.drop { $0 != "TLS AUTH LOGIN" }.prefix(4) ==
+            ["TLS AUTH LOGIN", "TLS \(user)", "TLS \(password)", "TLS MAIL FROM:<r@example.org>"])
+    }
+
     @Test("without TLS the password is not sent and the delivery fails for now")
     func noAuthenticationInTheClear() async throws {
         let certificate = try SelfSignedCertificate()
