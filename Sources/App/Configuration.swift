@@ -107,10 +107,26 @@ public struct Configuration: Sendable, Hashable {
     public var failureReportsOnNone = false
     /// The From: of failure reports (`FailureReportsSentBy`); `nil` is dmarcd's user at this host.
     public var failureReportsSentBy: String?
-    /// The command that gets each failure report on standard input (`ReportCommand`).
+    /// The command that gets each report mail on standard input (`ReportCommand`), split into
+    /// words without a shell; unused when `ReportSMTPHost` is set.
     public var reportCommand = "/usr/sbin/sendmail -t"
     /// A file of addresses or domains that never get reports (`NoReportsList`).
     public var noReportsListFile: String?
+    /// At most this many `rua` destinations of one policy domain get its aggregate report
+    /// (`ReportURIsPerDomain`).
+    public var reportURIsPerDomain = 2
+    /// The SMTP smarthost that takes reports (`ReportSMTPHost`); `nil` pipes them to
+    /// `ReportCommand` instead.
+    public var reportSMTPHost: ListenAddress?
+    /// Whether report mail to the smarthost is encrypted (`ReportSMTPTLS`).
+    public var reportSMTPTLS = ReportSMTPTLS.starttls
+    /// The certificate authorities that the smarthost's certificate must chain to
+    /// (`ReportSMTPCAFile`); `nil` trusts the system's.
+    public var reportSMTPCAFile: String?
+    /// The SMTP AUTH user name at the smarthost (`ReportSMTPUser`); `nil` does not authenticate.
+    public var reportSMTPUser: String?
+    /// A file holding the SMTP AUTH password on its first line (`ReportSMTPPasswordFile`).
+    public var reportSMTPPasswordFile: String?
 
     // MARK: dmarcd's own settings
 

@@ -35,7 +35,7 @@ public enum FreePort {
         return (descriptor, UInt16(bigEndian: address.sin_port))
     }
 
-    static func loopback(port: UInt16) -> sockaddr_in {
+    public static func loopback(port: UInt16) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian

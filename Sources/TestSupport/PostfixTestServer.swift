@@ -57,8 +57,13 @@ public final class PostfixTestServer: @unchecked Sendable {
     ///
     /// One instance can serve several milters this way, which matters because starting Postfix
     /// takes seconds (its start script checks the whole installation).
+    ///
+    /// With `tlsCertificate`, every listener offers STARTTLS with it (`smtpd_tls_security_level
+    /// = may`). `recipientAccess` maps recipient addresses to an access(5) action such as
+    /// `450 4.2.0 try later` or `550 5.1.1 no such user`, checked at RCPT.
     public init(listeners: [String: String], hostName: String = "mx.e2e.example",
-                recipientDomain: String = "e2e.example") throws {
+                recipientDomain: String = "e2e.example", tlsCertificate: SelfSignedCertificate? = nil,
+                recipientAccess: [String: String] = [:]) throws {
         self.hostName = hostName
         self.recipientDomain = recipientDomain
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-postfix-\(UUID().uuidString)")
@@ -70,7 +75,7 @@ public final class PostfixTestServer: @unchecked Sendable {
         }
         self.ports = ports
         do {
-            try writeConfiguration(listeners: listeners)
+            try writeConfiguration(listeners: listeners, tlsCertificate: tlsCertificate, recipientAccess: recipientAccess)
             try postfix("start")
             try waitUntilListening()
         } catch {
@@ -84,6 +89,9 @@ public final class PostfixTestServer: @unchecked Sendable {
     deinit {
         stop()
     }
+
+    /// The folder of main.cf and master.cf, for `sendmail -C` and the other Postfix commands.
+    public var configurationPath: String { configurationDirectory.path }
 
     /// The TCP port of the listener named `name` on 127.0.0.1.
     public func port(_ name: String) -> UInt16 {
@@ -240,7 +248,8 @@ public final class PostfixTestServer: @unchecked Sendable {
         }
     }
 
-    private func writeConfiguration(listeners: [String: String]) throws {
+    private func writeConfiguration(listeners: [String: String], tlsCertificate: SelfSignedCertificate?,
+                                    recipientAccess: [String: String]) throws {
         let manager = FileManager.default
         // The start script creates the rest of the queue and the data folder, owned by postfix.
         for folder in [configurationDirectory, directory.appendingPathComponent("queue"), mailbox.deletingLastPathComponent()] {
@@ -251,7 +260,7 @@ public final class PostfixTestServer: @unchecked Sendable {
                                   ofItemAtPath: mailbox.deletingLastPathComponent().path)
         let root = directory.path
         let refuse = "error:test Postfix sends no mail off this host"
-        let main = """
+        var main = """
             compatibility_level = 3.6
             queue_directory = \(root)/queue
             data_directory = \(root)/data
@@ -293,6 +302,24 @@ public final class PostfixTestServer: @unchecked Sendable {
             non_smtpd_milters =
 
             """
+        if let tlsCertificate {
+            main += """
+                smtpd_tls_security_level = may
+                smtpd_tls_cert_file = \(tlsCertificate.certificateFile)
+                smtpd_tls_key_file = \(tlsCertificate.keyFile)
+                smtpd_tls_loglevel = 1
+
+                """
+        }
+        if !recipientAccess.isEmpty {
+            let table = configurationDirectory.appendingPathComponent("recipient_access")
+            let lines = recipientAccess.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }.joined()
+            try lines.write(to: table, atomically: true, encoding: .utf8)
+            main += """
+                smtpd_recipient_restrictions = check_recipient_access texthash:\(table.path), permit_mynetworks, reject_unauth_destination
+
+                """
+        }
         // Nothing runs chrooted: a chroot would need copies of /etc files and the milter socket.
         var master = ""
         for (name, milters) in listeners.sorted(by: { $0.key < $1.key }) {
@@ -318,6 +345,7 @@ public final class PostfixTestServer: @unchecked Sendable {
             anvil     unix  - - n - 1 anvil
             scache    unix  - - n - 1 scache
             postlog   unix-dgram n - n - 1 postlogd
+            tlsmgr    unix  - - n 1000? 1 tlsmgr
 
             """
         try main.write(to: configurationDirectory.appendingPathComponent("main.cf"), atomically: true, encoding: .utf8)
