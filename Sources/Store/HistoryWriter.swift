@@ -58,6 +58,9 @@ public final class HistoryWriter: Sendable {
     private let open: @Sendable () throws -> HistoryStore
     private let now: @Sendable () -> Date
     private let state: Mutex<State>
+    /// Where the blocking SQLite work runs: a serial queue's thread, outside the few threads of
+    /// Swift's cooperative pool that check mail, so a slow or stuck disk never holds one of them.
+    private let databaseQueue = DispatchQueue(label: "dmarcd.history")
 
     /// A writer that opens its store with `open`, retrying until it succeeds; `now` tells the time
     /// retention counts from.
@@ -122,13 +125,13 @@ public final class HistoryWriter: Sendable {
     public func run() async {
         while true {
             let finishing = state.withLock { $0.finishing }
-            let wrote = commitQueued()
+            let wrote = await onDatabaseQueue { self.commitQueued() }
             if finishing {
                 let left = health.queuedRecords
                 if left > 0 { logger.error("history: \(left) records could not be written before stopping") }
                 return
             }
-            if wrote { expireIfDue() }
+            if wrote { await onDatabaseQueue { self.expireIfDue() } }
             try? await Task.sleep(for: wrote ? settings.commitInterval : settings.retryInterval)
         }
     }
@@ -141,6 +144,12 @@ public final class HistoryWriter: Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         return health.queuedRecords == 0
+    }
+
+    private func onDatabaseQueue<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async -> Result {
+        await withCheckedContinuation { continuation in
+            databaseQueue.async { continuation.resume(returning: work()) }
+        }
     }
 
     /// Writes everything queued in transactions of ``Settings/maximumBatch``; false when the
