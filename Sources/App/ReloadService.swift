@@ -7,9 +7,9 @@ import UnixSignals
 /// dropping the open ones. A configuration with errors is refused and the running one stays.
 struct ReloadService: Service {
     /// Keys whose values are used only while the daemon starts: sockets are bound, the resolver
-    /// and the database are open, the log level is set. A change is logged, not applied.
+    /// and the history are set up, the log level is set. A change is logged, not applied.
     static let keysAppliedAtStart: Set<String> = [
-        "Socket", "UMask", "UserID", "StatusPageListen", "DatabasePath",
+        "Socket", "UMask", "UserID", "StatusPageListen", "DatabasePath", "HistoryRetention",
         "Nameservers", "DNSTimeout", "DNSSECTrustAnchorFile", "LogLevel",
     ]
 
