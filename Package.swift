@@ -19,10 +19,16 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Without swift-configuration support, which dmarcd's own configuration replaces.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CUnbound", path: "Sources/CUnbound"),
-        .target(name: "DNS", dependencies: ["CUnbound"]),
+        .target(name: "DNS", dependencies: ["CUnbound", .product(name: "Metrics", package: "swift-metrics")]),
         .target(
             name: "Auth",
             dependencies: [
@@ -38,6 +44,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .target(
@@ -58,7 +65,17 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .target(name: "HTTP", dependencies: ["Store"]),
+        .target(
+            name: "HTTP",
+            dependencies: [
+                "Store",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "App",
             dependencies: [
@@ -67,6 +84,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(name: "dmarcd", dependencies: ["App"]),
@@ -79,7 +97,7 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["DNS"]),
+        .target(name: "TestSupport", dependencies: ["DNS", "Auth", "Store"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(
@@ -89,6 +107,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Auth", "DNS", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Store", "TestSupport"]),
         .testTarget(name: "ReporterTests", dependencies: ["Reporter", "Auth", "TestSupport"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Store", "Auth", "TestSupport"]),
         .testTarget(name: "E2ETests", dependencies: ["TestSupport"], path: "Tests/E2E", exclude: ["miltertest"]),
     ]
 )

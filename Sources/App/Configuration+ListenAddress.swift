@@ -47,9 +47,41 @@ extension Configuration {
             self.init(host: host, port: port)
         }
 
+        /// True for `localhost` and the loopback addresses, which only this host can reach.
+        public var isLoopback: Bool {
+            if host.lowercased() == "localhost" { return true }
+            return IPAddress(host)?.isLoopback ?? false
+        }
+
         /// `HOST:PORT`, with brackets around an IPv6 address.
         public var description: String {
             host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         }
+    }
+}
+
+extension ConfigurationValueSyntax where Value == Configuration.ListenAddress? {
+    /// `HOST:PORT`, `[IPV6]:PORT`, or `none` for no listener at all.
+    static var listenAddressOrNone: Self {
+        Self(form: "HOST:PORT, [IPV6]:PORT or none", parse: { text, _ throws(ConfigurationValueError) in
+            text.lowercased() == "none" ? nil : try Configuration.ListenAddress(parsing: text)
+        }, format: { $0?.description ?? "none" })
+    }
+}
+
+extension ConfigurationValueSyntax where Value == String {
+    /// A bcrypt hash as crypt(3) writes it: `$2a$`, `$2b$` or `$2y$`, a two-digit cost, and 53
+    /// characters of salt and hash.
+    static var bcryptHash: Self {
+        Self(form: "bcrypt hash ($2b$12$...)", parse: { text, _ throws(ConfigurationValueError) in
+            let parts = text.split(separator: "$", omittingEmptySubsequences: false)
+            guard parts.count == 4, parts[0].isEmpty, ["2a", "2b", "2y"].contains(parts[1]),
+                  let cost = Int(parts[2]), (4...31).contains(cost), parts[2].count == 2, parts[3].count == 53,
+                  parts[3].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "/") })
+            else {
+                throw ConfigurationValueError("is not a bcrypt hash like $2b$12$ and 53 more characters; dmarcd password-hash makes one")
+            }
+            return text
+        }, format: { $0 })
     }
 }

@@ -130,8 +130,15 @@ public struct Configuration: Sendable, Hashable {
 
     // MARK: dmarcd's own settings
 
-    /// Where the status page, JSON API and `/metrics` listen (`StatusPageListen`).
-    public var statusPageAddress = ListenAddress(host: "127.0.0.1", port: 8080)
+    /// Where the status page, JSON API, `/metrics` and `/healthz` listen (`HTTPListen`); nil
+    /// serves none of them.
+    public var httpListenAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 8080)
+    /// The user and bcrypt hash that the status page asks for (`HTTPUser`, `HTTPPasswordHash`).
+    public var httpUser: String?
+    public var httpPasswordHash: String?
+    /// Serve the status page beyond the loopback interface without a password
+    /// (`HTTPAllowUnauthenticated`), for a site that guards it otherwise.
+    public var httpAllowUnauthenticated = false
     /// The SQLite database of evaluations, reports and outbox (`DatabasePath`).
     public var databasePath = "/var/lib/dmarcd/dmarcd.sqlite"
     /// Days the history keeps an evaluated message, as `opendmarc-expire` did by default

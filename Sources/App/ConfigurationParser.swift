@@ -46,7 +46,28 @@ public struct ConfigurationParser: Sendable {
         var parser = ConfigurationParser()
         parser.load(file: path)
         overrides.forEach { parser.applyOverride($0) }
+        parser.checkStatusPageAccess(file: path)
         return parser
+    }
+
+    /// A status page beyond the loopback interface shows the history to the network: it needs a
+    /// password, or an explicit word that something else guards it.
+    mutating func checkStatusPageAccess(file path: String) {
+        let location = ConfigurationDiagnostic.Location.file(path: path, line: lineOfKey["HTTPListen"])
+        switch (configuration.httpUser, configuration.httpPasswordHash) {
+        case (nil, _?), (_?, nil):
+            diagnostics.append(ConfigurationDiagnostic(
+                .error, at: location, "HTTPUser and HTTPPasswordHash go together: set both or neither"))
+        case (nil, nil):
+            guard let address = configuration.httpListenAddress, !address.isLoopback,
+                  !configuration.httpAllowUnauthenticated else { return }
+            diagnostics.append(ConfigurationDiagnostic(.error, at: location, """
+                HTTPListen \(address) is reachable from other hosts: set HTTPUser and HTTPPasswordHash \
+                (dmarcd password-hash makes the hash), or HTTPAllowUnauthenticated yes if something else guards it
+                """))
+        case (_?, _?):
+            return
+        }
     }
 
     /// True when any problem makes the configuration unusable.

@@ -1,7 +1,10 @@
 import DNS
 import Foundation
+import HTTP
 import Logging
+import Metrics
 import Milter
+import Prometheus
 import ServiceLifecycle
 import Store
 import UnixSignals
@@ -19,6 +22,13 @@ struct Daemon {
     let logger: Logger
 
     func run() async throws {
+        let startedAt = Date()
+        let metrics = PrometheusCollectorRegistry()
+        var metricsFactory = PrometheusMetricsFactory(registry: metrics)
+        // From a cached answer to a DNS deadline: verdicts take milliseconds unless a lookup waits.
+        metricsFactory.defaultDurationHistogramBuckets = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
+            .map { Duration.milliseconds($0) }
+        MetricsSystem.bootstrap(metricsFactory)
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let hostName = ProcessInfo.processInfo.hostName
         let resolver = try UnboundResolver(options: configuration.resolverOptions)
@@ -38,9 +48,15 @@ struct Daemon {
         }
         try configuration.userID?.switchToIt(logger: logger)
         let addresses = configuration.milterServerAddresses.map(\.description).joined(separator: ", ")
+        let statusPage = try configuration.statusPageServer(
+            registry: metrics, logger: logger,
+            status: { [databasePath = configuration.databasePath] in
+                DaemonStatus(startedAt: startedAt, dnsForwarders: resolver.forwarders, databasePath: databasePath,
+                             historyWriter: history.health)
+            })
         logger.notice("""
             milter listening on \(addresses); \
-            no status page in this build (StatusPageListen \(configuration.statusPageAddress))
+            \(configuration.httpListenAddress.map { "status page on http://\($0)/" } ?? "no status page (HTTPListen none)")
             """)
         let notifier = SystemdNotifier()
         var groupConfiguration = ServiceGroupConfiguration(
@@ -51,6 +67,7 @@ struct Daemon {
                 // messages are recorded before the history writes its queue out.
                 .init(service: HistoryService(writer: history, path: configuration.databasePath, logger: logger)),
                 .init(service: MilterService(servers: servers)),
+            ] + (statusPage.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                 .init(service: ReloadService(signals: hangups, options: options, running: configuration,
                                              hostName: hostName, filter: filter, notifier: notifier, logger: logger)),
             ],

@@ -53,7 +53,7 @@ struct HistoryCommand: ParsableCommand {
             throw ValidationError("no database at \(configuration.databasePath) (DatabasePath)")
         }
         let store = try HistoryStore.openForReading(path: configuration.databasePath)
-        for record in try store.evaluations(since: since, domain: domain, result: result, limit: limit) {
+        for record in try store.evaluations(HistoryFilter(since: since, domain: domain, result: result), limit: limit) {
             print(Self.line(record))
         }
     }

@@ -9,7 +9,7 @@ struct ReloadService: Service {
     /// Keys whose values are used only while the daemon starts: sockets are bound, the resolver
     /// and the history are set up, the log level is set. A change is logged, not applied.
     static let keysAppliedAtStart: Set<String> = [
-        "Socket", "UMask", "UserID", "StatusPageListen", "DatabasePath", "HistoryRetention",
+        "Socket", "UMask", "UserID", "HTTPListen", "DatabasePath", "HistoryRetention",
         "Nameservers", "DNSTimeout", "DNSSECTrustAnchorFile", "LogLevel",
     ]
 

@@ -40,6 +40,16 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
         self = .v6(high, low)
     }
 
+    /// 127.0.0.0/8 and ::1 (RFC 1122 §3.2.1.3, RFC 4291 §2.5.3), also as IPv4-mapped addresses:
+    /// only this host can reach them.
+    public var isLoopback: Bool {
+        let address = unmappedIPv4 ?? self
+        switch address {
+        case .v4(let value): return value >> 24 == 127
+        case .v6(let high, let low): return high == 0 && low == 1
+        }
+    }
+
     public var isIPv4: Bool {
         if case .v4 = self { true } else { false }
     }

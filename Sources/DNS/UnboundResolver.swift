@@ -1,4 +1,5 @@
 import CUnbound
+import Metrics
 import Foundation
 import Synchronization
 
@@ -68,7 +69,22 @@ public final class UnboundResolver: DNSResolver {
     }
 
     public func resolve(_ name: String, type: DNSRecordType) async throws(DNSError) -> DNSAnswer<DNSRecord> {
-        try await engine.resolve(name, type: type).get()
+        let result = await engine.resolve(name, type: type)
+        Counter(label: "dmarcd_dns_queries_total", dimensions: [("outcome", Self.outcomeName(result))]).increment()
+        return try result.get()
+    }
+
+    /// How `/metrics` names a query's end: `answer`, `nxdomain` and `nodata` are answers; the
+    /// others are the failures that turn into `temperror` or `permerror`.
+    static func outcomeName(_ result: Result<DNSAnswer<DNSRecord>, DNSError>) -> String {
+        switch result {
+        case .success: "answer"
+        case .failure(.nxdomain): "nxdomain"
+        case .failure(.noData): "nodata"
+        case .failure(.serverFailure): "servfail"
+        case .failure(.timeout): "timeout"
+        case .failure(.malformed): "malformed"
+        }
     }
 }
 

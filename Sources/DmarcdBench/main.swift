@@ -3,6 +3,15 @@ import Foundation
 // `make bench`: every benchmark, printed as figures and ratios against peers run side by side.
 // Figures vary with the machine; compare runs on the same one.
 
+// `DmarcdBench status-page [MESSAGES [SECONDS]]`: that benchmark alone, on fewer messages, and
+// serving on afterwards for a look in a browser.
+if CommandLine.arguments.dropFirst().first == "status-page" {
+    let numbers = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
+    StatusPageBenchmark.run(messages: numbers.first ?? StatusPageBenchmark.defaultMessages,
+                            keepFor: numbers.dropFirst().first ?? 0)
+    exit(0)
+}
+
 if CommandLine.arguments.dropFirst().first == MilterBenchmark.namespaceArgument {
     do {
         try MilterBenchmark.runInNamespace()
@@ -23,3 +32,4 @@ await SPFBenchmark.run()
 await DKIMBenchmark.run()
 MilterBenchmark.run()
 await StoreBenchmark.run()
+StatusPageBenchmark.run()

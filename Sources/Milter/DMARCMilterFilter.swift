@@ -2,6 +2,7 @@ import Auth
 import Foundation
 import DNS
 import Logging
+import Metrics
 import Synchronization
 
 /// The DMARC policy behind dmarcd's milter: checks SPF, DKIM and DMARC with
@@ -94,6 +95,8 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         var queueID: String?
         var recipientDomains: [String] = []
         var headerFieldCounts = HeaderFieldCounts()
+        var fromField: String?
+        var subject: String?
 
         public mutating func recipient(_ address: String) {
             if let domain = MessageEvaluation.domain(ofAddress: address), !recipientDomains.contains(domain) {
@@ -104,7 +107,10 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         /// Feeds the field to DKIM and the From: and Authentication-Results bookkeeping.
         public mutating func header(name: String, value: [UInt8]) {
             headerFieldCounts.count(name)
-            check.header(HeaderField(milterName: name, value: value, leadingSpaceStripped: !headerLeadingSpace))
+            let field = HeaderField(milterName: name, value: value, leadingSpaceStripped: !headerLeadingSpace)
+            if fromField == nil, field.hasName("From") { fromField = MessageEvaluation.keptValue(of: field) }
+            if subject == nil, field.hasName("Subject") { subject = MessageEvaluation.keptValue(of: field) }
+            check.header(field)
         }
 
         /// Ends DKIM's header phase.
@@ -129,7 +135,9 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             }
             // The checks report DNS failures and broken input as temperror or permerror inside
             // the verdict, never by throwing, so every message gets a field and an answer.
+            let checksStarted = ContinuousClock.now
             var verdict = await finishedInTime()
+            MilterMetrics.verdictDuration.record(duration: ContinuousClock.now - checksStarted)
             let dmarc = verdict.dmarc
             let domain = dmarc.authorDomain ?? "-"
             if let author = dmarc.authorDomain, settings.ignoredFromDomains.contains(author) {
@@ -177,10 +185,12 @@ public struct DMARCMilterFilter: MilterMessageFilter {
                 replies.insert(.addRecipient(copy), at: replies.count - 1)
             }
             let override = Self.override(of: verdict, applied: disposition)
+            MilterMetrics.countMessage(result: dmarc.result, disposition: disposition)
             recordEvaluation(MessageEvaluation(
                 time: Date(), queueID: queue == "NOQUEUE" ? nil : queue, envelope: envelope,
                 recipientDomains: recipientDomains, verdict: verdict, disposition: disposition,
-                overrideReason: override?.reason, overrideComment: override?.comment))
+                overrideReason: override?.reason, overrideComment: override?.comment,
+                fromField: fromField, subject: subject))
             logger.info("""
                 \(queue): client=\(client) from=\(domain) dmarc=\(dmarc.result) \
                 disposition=\(dmarc.disposition) \(Self.action(for: disposition)): \(dmarc.reason)

@@ -8,7 +8,7 @@ extension HistoryRecord {
         policy_domain, policy_p, policy_sp, policy_np, policy_adkim, policy_aspf, policy_testing, policy_pct, \
         policy_psd, policy_fo, policy_rua, policy_ruf, discovery_method, spf_domain, spf_scope, spf_result, \
         spf_human_result, spf_aligned, dkim_aligned, arc_result, dmarc_result, requested_disposition, disposition, \
-        override_reason, override_comment
+        override_reason, override_comment, from_field, subject, explanation
         """
 
     /// Inserts the message and its child rows; false when an imported record with the same key
@@ -16,7 +16,7 @@ extension HistoryRecord {
     func insert(_ db: Database) throws -> Bool {
         let message = try db.cachedStatement(sql: """
             INSERT INTO message (\(Self.messageColumns))
-            VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """)
         let rua = policy.map { $0.aggregateReportURIs.isEmpty ? nil : $0.aggregateReportURIs.joined(separator: ",") }
@@ -30,7 +30,7 @@ extension HistoryRecord {
             policy?.discoveryMethod?.rawValue,
             spf?.domain, spf?.scope.rawValue, spf?.result, spf?.humanResult,
             spfAligned, dkimAligned, arcResult, dmarcResult.rawValue, requestedDisposition.rawValue,
-            disposition.rawValue, overrideReason?.rawValue, overrideComment,
+            disposition.rawValue, overrideReason?.rawValue, overrideComment, fromField, subject, explanation,
         ]
         try message.execute(arguments: StatementArguments(values))
         guard db.changesCount > 0 else { return false }
@@ -101,7 +101,8 @@ extension HistoryRecord {
             requestedDisposition: try required(DMARCPolicy.self, "requested_disposition"),
             disposition: try required(MessageEvaluation.Disposition.self, "disposition"),
             overrideReason: try value(MessageEvaluation.OverrideReason.self, "override_reason"),
-            overrideComment: row["override_comment"])
+            overrideComment: row["override_comment"],
+            fromField: row["from_field"], subject: row["subject"], explanation: row["explanation"])
         id = row["id"]
         importKey = row["import_key"]
     }

@@ -27,7 +27,8 @@ extension HistoryRecord {
             requestedDisposition: dmarc.disposition,
             disposition: evaluation.disposition,
             overrideReason: evaluation.overrideReason,
-            overrideComment: evaluation.overrideComment)
+            overrideComment: evaluation.overrideComment,
+            fromField: evaluation.fromField, subject: evaluation.subject, explanation: verdict.explanation)
     }
 }
 

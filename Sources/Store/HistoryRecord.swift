@@ -148,6 +148,14 @@ public struct HistoryRecord: Sendable, Hashable {
     /// Why the disposition is milder than the one asked for (RFC 9990 `PolicyOverrideReason`).
     public var overrideReason: MessageEvaluation.OverrideReason?
     public var overrideComment: String?
+    /// The first From field's value as it arrived (``MessageEvaluation/fromField``); nil for
+    /// imported records. Text from the sender: it is shown only escaped.
+    public var fromField: String?
+    /// The first Subject field's value, the same way.
+    public var subject: String?
+    /// Why the message passed or failed, in the sentences `dmarcd evaluate` prints; nil for
+    /// imported records.
+    public var explanation: String?
     /// Tells imported records apart, so that importing the same record twice adds nothing.
     var importKey: Int64?
 
@@ -157,7 +165,8 @@ public struct HistoryRecord: Sendable, Hashable {
                 policyDomain: String? = nil, policy: PublishedPolicy? = nil, spf: SPF? = nil, dkim: [DKIMSignature] = [],
                 arcResult: String? = nil, dmarcResult: DMARCResult, spfAligned: Bool = false, dkimAligned: Bool = false,
                 requestedDisposition: DMARCPolicy = .none, disposition: MessageEvaluation.Disposition,
-                overrideReason: MessageEvaluation.OverrideReason? = nil, overrideComment: String? = nil) {
+                overrideReason: MessageEvaluation.OverrideReason? = nil, overrideComment: String? = nil,
+                fromField: String? = nil, subject: String? = nil, explanation: String? = nil) {
         self.time = time
         self.queueID = queueID
         self.reporter = reporter
@@ -178,5 +187,8 @@ public struct HistoryRecord: Sendable, Hashable {
         self.disposition = disposition
         self.overrideReason = overrideReason
         self.overrideComment = overrideComment
+        self.fromField = fromField
+        self.subject = subject
+        self.explanation = explanation
     }
 }

@@ -3,31 +3,69 @@ import Foundation
 import GRDB
 
 extension HistoryStore {
-    /// The most recent evaluations first: at most `limit`, from `since` on, where the From or
-    /// policy domain is `domain`, with DMARC result `result`; nil leaves a filter out.
-    public func evaluations(since: Date? = nil, domain: String? = nil, result: DMARCResult? = nil,
+    /// The messages that match `filter`, newest first: at most `limit`, after `position` when
+    /// given (the last message of the previous page).
+    public func evaluations(_ filter: HistoryFilter = HistoryFilter(), after position: HistoryPosition? = nil,
                             limit: Int = 100) throws -> [HistoryRecord] {
         var conditions: [String] = []
         var arguments: StatementArguments = []
-        if let since {
+        if let since = filter.since {
             conditions.append("time_ms >= ?")
-            arguments += [Int64((since.timeIntervalSince1970 * 1000).rounded(.up))]
+            arguments += [Self.milliseconds(since)]
         }
-        if let domain {
-            conditions.append("(header_from_domain = ? OR policy_domain = ?)")
-            arguments += [domain.lowercased(), domain.lowercased()]
+        if let until = filter.until {
+            conditions.append("time_ms < ?")
+            arguments += [Self.milliseconds(until)]
         }
-        if let result {
+        if let clientIP = filter.clientIP {
+            conditions.append("client_ip = ?")
+            arguments += [clientIP]
+        }
+        if let result = filter.result {
             conditions.append("dmarc_result = ?")
             arguments += [result.rawValue]
         }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        arguments += [max(0, limit)]
+        if let disposition = filter.disposition {
+            conditions.append("disposition = ?")
+            arguments += [disposition.rawValue]
+        }
+        if let position {
+            conditions.append("(time_ms < ? OR (time_ms = ? AND id < ?))")
+            arguments += [position.timeMilliseconds, position.timeMilliseconds, position.id]
+        }
+        // A domain matches the From domain or the policy domain. Asked as one OR, SQLite sorts
+        // every message of the domain; asked apart, each walks its index newest first and stops
+        // at `limit`, and the two short lists merge. The second needs only the messages whose
+        // policy came from another domain, which have an index of their own.
+        var domainConditions: [(String, StatementArguments)] = [("", [])]
+        if let domain = filter.domain?.lowercased() {
+            domainConditions = [("header_from_domain = ?", [domain]),
+                                ("policy_domain = ? AND policy_domain IS NOT header_from_domain", [domain])]
+        }
         return try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT \(HistoryRecord.messageColumns) FROM message \(filter) ORDER BY time_ms DESC, id DESC LIMIT ?
-                """, arguments: arguments)
+            var rows: [Row] = []
+            for (domainCondition, domainArguments) in domainConditions {
+                let all = conditions + (domainCondition.isEmpty ? [] : [domainCondition])
+                let whereClause = all.isEmpty ? "" : "WHERE " + all.joined(separator: " AND ")
+                rows += try Row.fetchAll(db, sql: """
+                    SELECT \(HistoryRecord.messageColumns) FROM message \(whereClause)
+                    ORDER BY time_ms DESC, id DESC LIMIT ?
+                    """, arguments: arguments + domainArguments + [max(0, limit)])
+            }
+            if domainConditions.count > 1 {
+                rows.sort { ($0["time_ms"] as Int64, $0["id"] as Int64) > ($1["time_ms"] as Int64, $1["id"] as Int64) }
+                rows = Array(rows.prefix(max(0, limit)))
+            }
             return try Self.records(rows, db)
+        }
+    }
+
+    /// One message by its number in the store.
+    public func evaluation(id: Int64) throws -> HistoryRecord? {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT \(HistoryRecord.messageColumns) FROM message WHERE id = ?",
+                                        arguments: [id])
+            return try Self.records(rows, db).first
         }
     }
 

@@ -44,6 +44,12 @@ public final class HistoryStore: Sendable {
         return HistoryStore(pool: try DatabasePool(path: path, configuration: configuration), path: path)
     }
 
+    /// True when the file holds every table this version reads: a daemon that reads the history
+    /// while its writer is still creating or upgrading it waits for this.
+    public func hasCurrentSchema() throws -> Bool {
+        try pool.read { db in try HistorySchema.migrator.hasCompletedMigrations(db) }
+    }
+
     /// Stores `records` in one transaction; all or none are stored.
     public func record(_ records: [HistoryRecord]) throws {
         try pool.write { db in
@@ -63,6 +69,11 @@ public final class HistoryStore: Sendable {
 
     /// The database's size in bytes: the main file and its write-ahead log.
     public func fileSize() -> Int {
+        Self.fileSize(path: path)
+    }
+
+    /// The size in bytes of the database at `path` and its write-ahead log, 0 when missing.
+    public static func fileSize(path: String) -> Int {
         [path, path + "-wal"].reduce(0) { total, file in
             total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)
         }

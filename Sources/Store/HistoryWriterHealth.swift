@@ -21,6 +21,20 @@ public struct HistoryWriterHealth: Sendable, Hashable {
     /// When that failure happened.
     public var lastErrorTime: Date?
 
+    public init(queuedRecords: Int = 0, queueCapacity: Int, writtenRecords: Int = 0, droppedRecords: Int = 0,
+                rejectedRecords: Int = 0, expiredRecords: Int = 0, lastCommit: Date? = nil, lastError: String? = nil,
+                lastErrorTime: Date? = nil) {
+        self.queuedRecords = queuedRecords
+        self.queueCapacity = queueCapacity
+        self.writtenRecords = writtenRecords
+        self.droppedRecords = droppedRecords
+        self.rejectedRecords = rejectedRecords
+        self.expiredRecords = expiredRecords
+        self.lastCommit = lastCommit
+        self.lastError = lastError
+        self.lastErrorTime = lastErrorTime
+    }
+
     /// True while records get written: no failure since the last successful write.
     public var isWriting: Bool { lastError == nil }
 }

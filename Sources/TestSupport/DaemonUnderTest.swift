@@ -27,6 +27,10 @@ public final class DaemonUnderTest: @unchecked Sendable {
         if !lines.contains(where: { $0.lowercased().hasPrefix("databasepath") }) {
             lines.append("DatabasePath \(Self.databasePath(in: directory))")
         }
+        // Many daemons run side by side in the tests; only those that test the status page serve it.
+        if !lines.contains(where: { $0.lowercased().hasPrefix("httplisten") }) {
+            lines.append("HTTPListen none")
+        }
         try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
         try self.init(directory: directory, arguments: ["run", "--config", file.path], umask: umask,
                       environment: environment, readyWithin: timeout)
@@ -39,6 +43,9 @@ public final class DaemonUnderTest: @unchecked Sendable {
         var arguments = arguments
         if !arguments.contains(where: { $0.hasPrefix("DatabasePath=") }) {
             arguments += ["--set", "DatabasePath=\(Self.databasePath(in: directory))"]
+        }
+        if !arguments.contains(where: { $0.hasPrefix("HTTPListen=") }) {
+            arguments += ["--set", "HTTPListen=none"]
         }
         try self.init(directory: directory, arguments: arguments, umask: umask,
                       environment: environment, readyWithin: timeout)

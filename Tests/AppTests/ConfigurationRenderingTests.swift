@@ -51,7 +51,7 @@ import Testing
         configuration.failureReportsSentBy = "DMARC reports <postmaster@example.com>"
         configuration.reportCommand = "/usr/sbin/sendmail -t -i"
         configuration.noReportsListFile = "/etc/dmarcd/no-reports"
-        configuration.statusPageAddress = .init(host: "::1", port: 8443)
+        configuration.httpListenAddress = .init(host: "::1", port: 8443)
         configuration.databasePath = "/srv/dmarcd.sqlite"
         configuration.nameservers = [
             .init(address: try #require(IPAddress("127.0.0.1")), port: 5353),
@@ -90,7 +90,7 @@ import Testing
             $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
         })
         #expect(lines.contains("Socket inet:8893@127.0.0.1"))
-        #expect(lines.contains("StatusPageListen 127.0.0.1:8080"))
+        #expect(lines.contains("HTTPListen 127.0.0.1:8080"))
         #expect(lines.contains("DatabasePath /var/lib/dmarcd/dmarcd.sqlite"))
         #expect(lines.contains("DNSTimeout 5"))
         #expect(lines.contains("LogLevel info"))

@@ -58,7 +58,7 @@ import TestSupport
         #expect(messages == [message])
     }
 
-    // MARK: StatusPageListen
+    // MARK: HTTPListen
 
     @Test(arguments: [
         ("127.0.0.1:8080", Configuration.ListenAddress(host: "127.0.0.1", port: 8080)),
@@ -66,19 +66,19 @@ import TestSupport
         ("status.example.com:443", Configuration.ListenAddress(host: "status.example.com", port: 443)),
     ])
     func aListenAddressIsHostColonPort(text: String, expected: Configuration.ListenAddress) {
-        let (configuration, messages) = read("StatusPageListen \(text)")
-        #expect(configuration.statusPageAddress == expected)
+        let (configuration, messages) = read("HTTPListen \(text)")
+        #expect(configuration.httpListenAddress == expected)
         #expect(messages.isEmpty)
     }
 
     @Test(arguments: [
-        ("8080", "StatusPageListen: \"8080\" is not HOST:PORT, like 127.0.0.1:8080"),
-        ("::1:8080", "StatusPageListen: \"::1:8080\": write an IPv6 address in brackets, like [::1]:8080"),
-        ("[127.0.0.1]:8080", "StatusPageListen: \"127.0.0.1\" in \"[127.0.0.1]:8080\" is not an IPv6 address"),
-        ("127.0.0.1:http", "StatusPageListen: \"http\" in \"127.0.0.1:http\" is not a port number from 1 to 65535"),
+        ("8080", "HTTPListen: \"8080\" is not HOST:PORT, like 127.0.0.1:8080"),
+        ("::1:8080", "HTTPListen: \"::1:8080\": write an IPv6 address in brackets, like [::1]:8080"),
+        ("[127.0.0.1]:8080", "HTTPListen: \"127.0.0.1\" in \"[127.0.0.1]:8080\" is not an IPv6 address"),
+        ("127.0.0.1:http", "HTTPListen: \"http\" in \"127.0.0.1:http\" is not a port number from 1 to 65535"),
     ])
     func aBadListenAddressIsAnError(text: String, message: String) {
-        #expect(read("StatusPageListen \(text)").1 == [message])
+        #expect(read("HTTPListen \(text)").1 == [message])
     }
 
     // MARK: Lists

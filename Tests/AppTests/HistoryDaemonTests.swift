@@ -95,7 +95,7 @@ struct HistoryDaemonTests {
 
         #expect(try waitFor(15, in: database, timeout: 5) == 15)
         let store = try HistoryStore.openForReading(path: database)
-        let failed = try store.evaluations(result: .fail)
+        let failed = try store.evaluations(HistoryFilter(result: .fail))
         #expect(failed.map(\.queueID) == (0..<5).reversed().map { "FAIL\($0)" })
         let record = try #require(failed.first)
         #expect(record.clientIP == "203.0.113.9" && record.headerFromDomain == "example.com")

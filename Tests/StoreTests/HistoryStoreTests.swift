@@ -70,9 +70,9 @@ struct HistoryStoreTests {
             Sample.record(time: start + 180, queueID: "A4", fromDomain: "example.com", dmarc: .pass),
         ])
         #expect(try store.evaluations().map(\.queueID) == ["A4", "A3", "A2", "A1"])
-        #expect(try store.evaluations(since: start + 60).map(\.queueID) == ["A4", "A3", "A2"])
-        #expect(try store.evaluations(domain: "EXAMPLE.com").map(\.queueID) == ["A4", "A3", "A1"])
-        #expect(try store.evaluations(domain: "example.com", result: .fail).map(\.queueID) == ["A3"])
+        #expect(try store.evaluations(HistoryFilter(since: start + 60)).map(\.queueID) == ["A4", "A3", "A2"])
+        #expect(try store.evaluations(HistoryFilter(domain: "EXAMPLE.com")).map(\.queueID) == ["A4", "A3", "A1"])
+        #expect(try store.evaluations(HistoryFilter(domain: "example.com", result: .fail)).map(\.queueID) == ["A3"])
         #expect(try store.evaluations(limit: 2).map(\.queueID) == ["A4", "A3"])
         #expect(try store.evaluations(policyDomain: "example.com", from: start, to: start + 180).map(\.queueID)
                 == ["A1", "A3"])

@@ -40,10 +40,15 @@ public struct MessageEvaluation: Sendable, Hashable {
     public var overrideReason: OverrideReason?
     /// Free text next to ``overrideReason`` for a postmaster reading the report.
     public var overrideComment: String?
+    /// The first From and Subject fields' values as they arrived, as ``keptValue(of:)`` keeps
+    /// them, for the status page.
+    public var fromField: String?
+    public var subject: String?
 
     public init(time: Date, queueID: String?, envelope: MessageAuthenticator.Envelope, recipientDomains: [String],
                 verdict: MessageVerdict, disposition: Disposition,
-                overrideReason: OverrideReason? = nil, overrideComment: String? = nil) {
+                overrideReason: OverrideReason? = nil, overrideComment: String? = nil,
+                fromField: String? = nil, subject: String? = nil) {
         self.time = time
         self.queueID = queueID
         self.envelope = envelope
@@ -52,12 +57,24 @@ public struct MessageEvaluation: Sendable, Hashable {
         self.disposition = disposition
         self.overrideReason = overrideReason
         self.overrideComment = overrideComment
+        self.fromField = fromField
+        self.subject = subject
     }
 
     /// The domain of the MAIL FROM address, lower-cased; nil for the null reverse-path
     /// (RFC 9990 `envelope_from` is then empty).
     public var mailFromDomain: String? {
         envelope.hasNullSender ? nil : Self.domain(ofAddress: envelope.mailFrom)
+    }
+
+    /// The longest From or Subject value kept, in characters: enough to recognise a message,
+    /// while a hostile sender cannot make the history grow by much.
+    public static let maximumKeptFieldLength = 200
+
+    /// A field's value unfolded and cut to ``maximumKeptFieldLength``.
+    public static func keptValue(of field: HeaderField) -> String {
+        let text = field.unfoldedValue
+        return text.count <= maximumKeptFieldLength ? text : String(text.prefix(maximumKeptFieldLength - 1)) + "…"
     }
 
     /// The domain of an envelope address as the MTA gives it (`<user@example.com>`), lower-cased.

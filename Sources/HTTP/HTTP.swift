@@ -1,1 +1,0 @@
-// HTTP: the read-only status page, JSON API, /metrics and /healthz.

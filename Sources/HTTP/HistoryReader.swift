@@ -1,0 +1,34 @@
+import Store
+import Synchronization
+
+/// The history opened for reading once it can be: the status page starts with the daemon, while
+/// the writer may still be creating or upgrading the database, or failing to (then `/healthz`
+/// says why and the pages say the history is not readable yet).
+final class HistoryReader: Sendable {
+    let path: String
+    private let opened = Mutex<HistoryStore?>(nil)
+
+    init(path: String) {
+        self.path = path
+    }
+
+    init(store: HistoryStore) {
+        path = store.path
+        opened.withLock { $0 = store }
+    }
+
+    func store() throws -> HistoryStore {
+        if let store = opened.withLock({ $0 }) { return store }
+        let store = try HistoryStore.openForReading(path: path)
+        guard try store.hasCurrentSchema() else { throw HistoryNotReady(path: path) }
+        opened.withLock { $0 = store }
+        return store
+    }
+
+    var fileSize: Int { HistoryStore.fileSize(path: path) }
+}
+
+struct HistoryNotReady: Error, CustomStringConvertible {
+    var path: String
+    var description: String { "the history \(path) is still being created or upgraded" }
+}

@@ -1,0 +1,196 @@
+import Dispatch
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import Store
+
+/// The status page, its JSON API, `/metrics` and `/healthz`, served over HTTP/1.1 as one service
+/// of the daemon. It only reads: the history through its own read-only connection, the daemon's
+/// state through `status`.
+public struct StatusPageServer: Service {
+    let application: Application<RouterResponder<BasicRequestContext>>
+    let settings: StatusPageSettings
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - databasePath: the history, which this opens for reading.
+    ///   - registry: where the milter's and the resolver's metrics are collected.
+    ///   - status: the daemon's state now.
+    public init(settings: StatusPageSettings, databasePath: String, registry: PrometheusCollectorRegistry,
+                status: @escaping @Sendable () -> DaemonStatus, logger: Logger) throws {
+        let history = HistoryReader(path: databasePath)
+        let pages = try StatusPages(history: history, settings: settings, status: status)
+        let router = Router()
+        router.add(middleware: SecurityHeaders())
+        router.add(middleware: BasicAuthentication(credentials: settings.credentials, openPaths: ["/healthz"]))
+        Self.addRoutes(to: router, pages: pages, metrics: StatusMetrics(registry: registry, history: history, status: status))
+        var configuration = ApplicationConfiguration(address: .hostname(settings.host, port: settings.port),
+                                                     serverName: "dmarcd")
+        configuration.reuseAddress = true
+        application = Application(router: router, configuration: configuration, logger: logger)
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Serves until shutdown. A port that cannot be bound is logged and leaves the rest of the
+    /// daemon running: mail must flow without the status page.
+    public func run() async throws {
+        do {
+            try await application.run()
+        } catch {
+            logger.error("status page cannot listen on \(settings.host):\(settings.port): \(error)")
+            try? await gracefulShutdown()
+        }
+    }
+
+    static func addRoutes(to router: Router<BasicRequestContext>, pages: StatusPages, metrics: StatusMetrics) {
+        router.get("/") { _, _ in try await pages.html { try pages.overviewPage(now: Date()) } }
+        router.get("/messages") { request, _ in
+            try await pages.html { try pages.messagesPage(query: Self.query(request)) }
+        }
+        router.get("/messages/:id") { request, context in
+            guard let id = context.parameters.get("id", as: Int64.self),
+                  let record = try? await onReader({ try pages.history.store().evaluation(id: id) }) else {
+                return htmlResponse(pages.errorPage(title: "Not found", message: "There is no such message."), status: .notFound)
+            }
+            return try await pages.html { try pages.messagePage(MessageModel(record)) }
+        }
+        router.get("/domains") { request, _ in
+            let offset = max(0, request.uri.queryParameters["offset"].flatMap { Int($0) } ?? 0)
+            return try await pages.html { try pages.domainsPage(offset: offset, now: Date()) }
+        }
+        router.get("/domains/:domain") { _, context in
+            let domain = context.parameters.get("domain") ?? ""
+            return try await pages.html { try pages.domainPage(domain, now: Date()) }
+        }
+        router.get("/reports") { _, _ in
+            try await pages.html { try pages.page("reports", title: "Reports out", body: ["summary": "No aggregate reports have been built yet."]) }
+        }
+
+        router.get("/api/v1/overview") { _, _ in try await pages.json { try pages.overviewModel(now: Date()) } }
+        router.get("/api/v1/messages") { request, _ in
+            try await pages.json {
+                let (rows, next, problem) = try pages.messageModels(query: Self.query(request))
+                return MessagePageModel(messages: rows, next: next?.description, problem: problem)
+            }
+        }
+        router.get("/api/v1/messages/:id") { _, context in
+            guard let id = context.parameters.get("id", as: Int64.self),
+                  let record = try? await onReader({ try pages.history.store().evaluation(id: id) }) else {
+                return jsonError("no such message", status: .notFound)
+            }
+            return try await pages.json { MessageModel(record) }
+        }
+        router.get("/api/v1/domains") { request, _ in
+            let offset = max(0, request.uri.queryParameters["offset"].flatMap { Int($0) } ?? 0)
+            return try await pages.json {
+                let (rows, total) = try pages.domainsModel(offset: offset, now: Date())
+                return DomainPageModel(domains: rows, total: total, offset: offset)
+            }
+        }
+        router.get("/api/v1/domains/:domain") { _, context in
+            let domain = context.parameters.get("domain") ?? ""
+            return try await pages.json { try pages.domainModel(domain, now: Date()) }
+        }
+        router.get("/api/v1/health") { _, _ in try await pages.json { pages.healthModel(now: Date()) } }
+
+        router.get("/healthz") { _, _ in
+            let problems = pages.status().problems
+            let text = problems.isEmpty ? "ok\n" : problems.map { "\($0)\n" }.joined()
+            return Response(status: problems.isEmpty ? .ok : .serviceUnavailable,
+                            headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("/metrics") { _, _ in
+            let text = try await onReader { metrics.exposition() }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: text)))
+        }
+        router.get("/static/dmarcd.css") { _, _ in
+            staticResponse(PageTemplates.styleSheet, type: "text/css; charset=utf-8")
+        }
+        router.get("/static/favicon.svg") { _, _ in
+            staticResponse(PageTemplates.favicon, type: "image/svg+xml")
+        }
+    }
+
+    /// The query's parameters; of a repeated one the first.
+    static func query(_ request: Request) -> [String: String] {
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters where query[String(key)] == nil {
+            query[String(key)] = String(value)
+        }
+        return query
+    }
+}
+
+/// SQLite reads block their thread; they run on this queue so that the cooperative threads,
+/// which the milter needs, never wait on the disk.
+private let readerQueue = DispatchQueue(label: "dmarcd.status-page.reader", attributes: .concurrent)
+
+func onReader<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        readerQueue.async { continuation.resume(with: Result { try work() }) }
+    }
+}
+
+extension StatusPages {
+    /// The page `render` makes; when the history cannot be read, a page that says why.
+    func html(_ render: @escaping @Sendable () throws -> String) async throws -> Response {
+        do {
+            return htmlResponse(try await onReader(render), status: .ok)
+        } catch {
+            return htmlResponse(errorPage(title: "History not readable", message: "\(error)"), status: .serviceUnavailable)
+        }
+    }
+
+    /// The model `build` makes, as JSON; when the history cannot be read, the reason.
+    func json<Model: Encodable & Sendable>(_ build: @escaping @Sendable () throws -> Model) async throws -> Response {
+        do {
+            let data = try await onReader {
+                let encoder = JSONEncoder()
+                encoder.dateEncodingStrategy = .iso8601
+                encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+                return try encoder.encode(try build())
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        } catch {
+            return jsonError("\(error)", status: .serviceUnavailable)
+        }
+    }
+}
+
+private func htmlResponse(_ text: String, status: HTTPResponse.Status) -> Response {
+    Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+             body: .init(byteBuffer: ByteBuffer(string: text)))
+}
+
+private func jsonError(_ message: String, status: HTTPResponse.Status) -> Response {
+    let data = (try? JSONEncoder().encode(["error": message])) ?? Data()
+    return Response(status: status, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+private func staticResponse(_ text: String, type: String) -> Response {
+    Response(status: .ok, headers: [.contentType: type, .cacheControl: "max-age=3600"],
+             body: .init(byteBuffer: ByteBuffer(string: text)))
+}
+
+/// A page of messages in the JSON API; `next` goes into `after=` for the following page.
+struct MessagePageModel: Encodable, Sendable {
+    var messages: [MessageModel]
+    var next: String?
+    var problem: String?
+}
+
+/// A page of sending domains in the JSON API.
+struct DomainPageModel: Encodable, Sendable {
+    var domains: [KeyedCountsModel]
+    var total: Int
+    var offset: Int
+}
