@@ -108,6 +108,7 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: ["App", "Store", "TestSupport"]),
         .testTarget(name: "ReporterTests", dependencies: ["Reporter", "Auth", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Store", "Auth", "TestSupport"]),
-        .testTarget(name: "E2ETests", dependencies: ["TestSupport"], path: "Tests/E2E", exclude: ["miltertest"]),
+        .testTarget(name: "E2ETests", dependencies: ["TestSupport", "Store", "Auth"], path: "Tests/E2E",
+                    exclude: ["miltertest", "browser"]),
     ]
 )

@@ -64,7 +64,7 @@ public struct StatusPageServer: Service {
             return try await pages.html { try pages.domainsPage(offset: offset, now: Date()) }
         }
         router.get("/domains/:domain") { _, context in
-            let domain = context.parameters.get("domain") ?? ""
+            let domain = Self.pathParameter("domain", context)
             return try await pages.html { try pages.domainPage(domain, now: Date()) }
         }
         router.get("/reports") { _, _ in
@@ -93,7 +93,7 @@ public struct StatusPageServer: Service {
             }
         }
         router.get("/api/v1/domains/:domain") { _, context in
-            let domain = context.parameters.get("domain") ?? ""
+            let domain = Self.pathParameter("domain", context)
             return try await pages.json { try pages.domainModel(domain, now: Date()) }
         }
         router.get("/api/v1/health") { _, _ in try await pages.json { pages.healthModel(now: Date()) } }
@@ -116,6 +116,12 @@ public struct StatusPageServer: Service {
         router.get("/static/favicon.svg") { _, _ in
             staticResponse(PageTemplates.favicon, type: "image/svg+xml")
         }
+    }
+
+    /// A parameter of the path, percent-decoded (a browser encodes a quote in a link as %22).
+    static func pathParameter(_ name: String, _ context: BasicRequestContext) -> String {
+        let raw = context.parameters.get(name) ?? ""
+        return raw.removingPercentEncoding ?? raw
     }
 
     /// The query's parameters; of a repeated one the first.
