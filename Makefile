@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 BUILD_PACKAGES := libunbound-dev libsqlite3-dev zlib1g-dev libxml2-dev
-TEST_PACKAGES := nsd opendmarc opendkim postfix swaks miltertest openssl python3-dkim python3-authres python3-nacl python3-spf python3-venv publicsuffix libxml2-utils
+TEST_PACKAGES := nsd opendmarc opendkim postfix swaks miltertest openssl python3-dkim python3-authres python3-nacl python3-spf python3-venv publicsuffix libxml2-utils sqlite3 curl chromium python3-websocket python3-prometheus-client
 DMARCD := .build/debug/dmarcd
 
 .PHONY: run test bench package package-test build-packages test-packages

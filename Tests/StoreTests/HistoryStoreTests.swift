@@ -2,6 +2,7 @@ import Auth
 import Foundation
 import Testing
 @testable import Store
+import TestSupport
 
 /// The history on a real SQLite file: what goes in comes out, and the schema refuses what
 /// cannot be true.
@@ -115,5 +116,71 @@ struct HistoryStoreTests {
         #expect(try again.evaluationCount() == 1)
         let reader = try HistoryStore.openForReading(path: database.path)
         #expect(try reader.evaluations().count == 1)
+    }
+}
+
+/// The count tables behind the status page stay equal to counting the messages themselves,
+/// whichever way messages come and go.
+@Suite struct HistoryCountTests {
+    @Test func theCountsFollowInsertsImportsAndRetention() throws {
+        let database = try TemporaryDatabase()
+        let store = try HistoryStore.open(path: database.path)
+        let now = Date()
+        var history = SyntheticHistory(domains: 7, days: 10, end: now)
+        let records = history.records(600)
+        try store.record(records)
+
+        func expectCountsMatch(_ records: [HistoryRecord]) throws {
+            let counts = try store.messageCounts(since: now.addingTimeInterval(-11 * 86_400))
+            #expect(counts.messages == records.count)
+            #expect(counts.dmarcPass == records.filter { $0.dmarcResult == .pass }.count)
+            #expect(counts.dmarcFail == records.filter { $0.dmarcResult == .fail }.count)
+            #expect(counts.dmarcError == records.filter { $0.dmarcResult == .temperror || $0.dmarcResult == .permerror }.count)
+            #expect(counts.spfAligned == records.filter(\.spfAligned).count)
+            #expect(counts.rejected == records.filter { $0.disposition == .reject }.count)
+            let firstDay = now.addingTimeInterval(-11 * 86_400)
+            let domains = try store.sendingDomains(fromDay: firstDay, limit: 100)
+            #expect(domains.map(\.counts.messages).reduce(0, +) == records.count)
+            for domain in domains {
+                #expect(domain.counts.messages == records.filter { $0.headerFromDomain == domain.key }.count)
+                let sources = try store.sendingAddresses(ofDomain: domain.key, fromDay: firstDay, limit: 1000)
+                #expect(sources.map(\.counts.messages).reduce(0, +) == domain.counts.messages)
+            }
+            let failing = try store.failingAddresses(fromDay: firstDay, limit: 1000)
+            #expect(failing.map(\.counts.dmarcFail).reduce(0, +) == records.filter { $0.dmarcResult == .fail }.count)
+            let daily = try store.dailyMessageCounts(fromDay: firstDay)
+            #expect(daily.map(\.counts.messages).reduce(0, +) == records.count)
+        }
+        try expectCountsMatch(records)
+
+        let cutoff = now.addingTimeInterval(-5 * 86_400)
+        while try store.expire(olderThan: cutoff, batchSize: 100) > 0 {}
+        try expectCountsMatch(records.filter { $0.time >= cutoff })
+    }
+
+    @Test func aDatabaseOfTheFirstVersionGetsItsCountsWhenUpgraded() throws {
+        let database = try TemporaryDatabase()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        // As the first released version left it: its tables, and GRDB's note of that migration.
+        let rows = [("pass", "pass", 1), ("pass", "pass", 1), ("fail", "reject", 0)].enumerated().map { index, row in
+            """
+            INSERT INTO message (time_ms, header_from_domain, client_ip, spf_aligned, dkim_aligned, dmarc_result,
+                requested_disposition, disposition)
+            VALUES (\(now - Int64(index) * 3_600_000), 'example.com', '192.0.2.1', \(row.2), 0, '\(row.0)', 'none', '\(row.1)');
+            """
+        }
+        let script = """
+            CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+            INSERT INTO grdb_migrations VALUES ('1 evaluations');
+            \(HistorySchema.version1)
+            \(rows.joined(separator: "\n"))
+            """
+        try TestProgram.run(["/usr/bin/sqlite3", database.path], input: Array(script.utf8))
+        let store = try HistoryStore.open(path: database.path)
+        let counts = try store.messageCounts(since: Date().addingTimeInterval(-86_400))
+        #expect(counts.messages == 3)
+        #expect(counts.dmarcFail == 1)
+        #expect(counts.rejected == 1)
+        #expect(try store.sendingDomains(fromDay: Date().addingTimeInterval(-86_400), limit: 5).first?.key == "example.com")
     }
 }
