@@ -52,12 +52,9 @@ public struct StatusPageServer: Service {
         router.get("/messages") { request, _ in
             try await pages.html { try pages.messagesPage(query: Self.query(request)) }
         }
-        router.get("/messages/:id") { request, context in
-            guard let id = context.parameters.get("id", as: Int64.self),
-                  let record = try? await onReader({ try pages.history.store().evaluation(id: id) }) else {
-                return htmlResponse(pages.errorPage(title: "Not found", message: "There is no such message."), status: .notFound)
-            }
-            return try await pages.html { try pages.messagePage(MessageModel(record)) }
+        router.get("/messages/:id") { _, context in
+            let id = context.parameters.get("id", as: Int64.self) ?? 0
+            return try await pages.html { try pages.messagePage(id: id) }
         }
         router.get("/domains") { request, _ in
             let offset = max(0, request.uri.queryParameters["offset"].flatMap { Int($0) } ?? 0)
@@ -79,11 +76,8 @@ public struct StatusPageServer: Service {
             }
         }
         router.get("/api/v1/messages/:id") { _, context in
-            guard let id = context.parameters.get("id", as: Int64.self),
-                  let record = try? await onReader({ try pages.history.store().evaluation(id: id) }) else {
-                return jsonError("no such message", status: .notFound)
-            }
-            return try await pages.json { MessageModel(record) }
+            let id = context.parameters.get("id", as: Int64.self) ?? 0
+            return try await pages.json { try pages.history.store().evaluation(id: id).map(MessageModel.init) }
         }
         router.get("/api/v1/domains") { request, _ in
             let offset = max(0, request.uri.queryParameters["offset"].flatMap { Int($0) } ?? 0)
@@ -145,24 +139,31 @@ func onReader<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thr
 }
 
 extension StatusPages {
-    /// The page `render` makes; when the history cannot be read, a page that says why.
-    func html(_ render: @escaping @Sendable () throws -> String) async throws -> Response {
+    /// The page `render` makes, 404 when it finds nothing to show; when the history cannot be
+    /// read, a page that says why.
+    func html(_ render: @escaping @Sendable () throws -> String?) async throws -> Response {
         do {
-            return htmlResponse(try await onReader(render), status: .ok)
+            guard let page = try await onReader(render) else {
+                return htmlResponse(errorPage(title: "Not found", message: "There is nothing here."), status: .notFound)
+            }
+            return htmlResponse(page, status: .ok)
         } catch {
             return htmlResponse(errorPage(title: "History not readable", message: "\(error)"), status: .serviceUnavailable)
         }
     }
 
-    /// The model `build` makes, as JSON; when the history cannot be read, the reason.
-    func json<Model: Encodable & Sendable>(_ build: @escaping @Sendable () throws -> Model) async throws -> Response {
+    /// The model `build` makes, as JSON, 404 when it finds nothing; when the history cannot be
+    /// read, the reason.
+    func json<Model: Encodable & Sendable>(_ build: @escaping @Sendable () throws -> Model?) async throws -> Response {
         do {
-            let data = try await onReader {
+            let data = try await onReader { () throws -> Data? in
+                guard let model = try build() else { return nil }
                 let encoder = JSONEncoder()
                 encoder.dateEncodingStrategy = .iso8601
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                return try encoder.encode(try build())
+                return try encoder.encode(model)
             }
+            guard let data else { return jsonError("not found", status: .notFound) }
             return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                             body: .init(byteBuffer: ByteBuffer(bytes: data)))
         } catch {

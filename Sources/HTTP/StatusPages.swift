@@ -152,7 +152,8 @@ struct StatusPages: Sendable {
         return try page("messages", title: "Messages", body: body)
     }
 
-    func messagePage(_ message: MessageModel) throws -> String {
+    func messagePage(id: Int64) throws -> String? {
+        guard let message = try history.store().evaluation(id: id).map(MessageModel.init) else { return nil }
         var body: [String: Any] = [
             "explanation": message.explanation, "time": StatusFormat.time(message.time),
             "queueID": message.queueID ?? "", "clientIP": message.clientIP ?? "", "helo": message.helo ?? "",
