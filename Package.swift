@@ -104,7 +104,7 @@ let package = Package(
             name: "MilterTests",
             dependencies: ["Milter", "TestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Auth", "DNS", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Auth", "DNS", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AppTests", dependencies: ["App", "Store", "TestSupport"]),
         .testTarget(name: "ReporterTests", dependencies: ["Reporter", "Auth", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Store", "Auth", "TestSupport"]),

@@ -4,14 +4,22 @@ import GRDB
 extension HistoryStore {
     /// Deletes at most `batchSize` of the oldest messages evaluated before `cutoff`, with their
     /// DKIM signatures and recipients, in one short transaction; returns how many went. Callers
-    /// repeat it until it returns 0, so that the writer gets the lock between batches.
+    /// repeat it until it returns less than `batchSize`, so that the writer gets the lock
+    /// between batches. The last batch also drops the rows of the count tables that no message
+    /// is left in.
     public func expire(olderThan cutoff: Date, batchSize: Int) throws -> Int {
         try pool.write { db in
             try db.execute(sql: """
                 DELETE FROM message WHERE id IN
                     (SELECT id FROM message WHERE time_ms < ? ORDER BY time_ms LIMIT ?)
                 """, arguments: [Self.milliseconds(cutoff), batchSize])
-            return db.changesCount
+            let deleted = db.changesCount
+            if deleted < batchSize {
+                for table in HistorySchema.countTables {
+                    try db.execute(sql: "DELETE FROM \(table.name) WHERE messages <= 0")
+                }
+            }
+            return deleted
         }
     }
 

@@ -1,5 +1,6 @@
 import Auth
 import Foundation
+import GRDB
 import Testing
 @testable import Store
 import TestSupport
@@ -156,6 +157,10 @@ struct HistoryStoreTests {
         let cutoff = now.addingTimeInterval(-5 * 86_400)
         while try store.expire(olderThan: cutoff, batchSize: 100) > 0 {}
         try expectCountsMatch(records.filter { $0.time >= cutoff })
+        let emptyRows = try store.pool.read { db in
+            try HistorySchema.countTables.map { try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0.name) WHERE messages <= 0") ?? 0 }
+        }
+        #expect(emptyRows == [0, 0, 0, 0])
     }
 
     @Test func aDatabaseOfTheFirstVersionGetsItsCountsWhenUpgraded() throws {
