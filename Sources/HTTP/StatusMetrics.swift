@@ -9,19 +9,20 @@ struct StatusMetrics: Sendable {
     let status: @Sendable () -> DaemonStatus
 
     func exposition() -> [UInt8] {
-        let writer = status().historyWriter
-        registry.makeGauge(name: "dmarcd_history_queue_records", help: "Records waiting to be written to the history")
-            .set(Double(writer.queuedRecords))
-        registry.makeGauge(name: "dmarcd_history_queue_capacity", help: "Most records that can wait")
-            .set(Double(writer.queueCapacity))
-        registry.makeGauge(name: "dmarcd_history_written_records", help: "Records written since the daemon started")
-            .set(Double(writer.writtenRecords))
-        registry.makeGauge(name: "dmarcd_history_dropped_records", help: "Records dropped because the queue was full")
-            .set(Double(writer.droppedRecords))
-        registry.makeGauge(name: "dmarcd_history_database_bytes", help: "Size of the history database and its log")
-            .set(Double(history.fileSize))
-        registry.makeGauge(name: "dmarcd_healthy", help: "1 when /healthz answers 200")
-            .set(status().problems.isEmpty ? 1.0 : 0.0)
+        let status = status()
+        let writer = status.historyWriter
+        gauge("dmarcd_history_queue_records", "Records waiting to be written to the history", writer.queuedRecords)
+        gauge("dmarcd_history_queue_capacity", "Most records that can wait", writer.queueCapacity)
+        gauge("dmarcd_history_written_records", "Records written since the daemon started", writer.writtenRecords)
+        gauge("dmarcd_history_dropped_records", "Records dropped because the queue was full", writer.droppedRecords)
+        gauge("dmarcd_history_database_bytes", "Size of the history database and its log", history.fileSize)
+        gauge("dmarcd_healthy", "1 when /healthz answers 200", status.problems.isEmpty ? 1 : 0)
         return registry.emitToBuffer()
+    }
+
+    /// Sets the gauge `name` (with `labels`) to `value`, creating it at the first scrape.
+    private func gauge(_ name: String, _ help: String, _ value: Int, labels: [(String, String)] = []) {
+        registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+            .set(Double(value))
     }
 }
