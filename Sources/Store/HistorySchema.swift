@@ -8,6 +8,7 @@ enum HistorySchema {
         migrator.registerMigration("1 evaluations") { db in
             try db.execute(sql: version1)
         }
+        migrator.registerMigration("3 report outbox") { db in try db.execute(sql: ReportOutboxSchema.version3) }
         return migrator
     }
 
