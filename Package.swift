@@ -53,6 +53,7 @@ let package = Package(
             dependencies: [
                 "Store", "Auth", "DNS",
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -88,7 +89,10 @@ let package = Package(
         ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Auth", "DNS", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Store", "TestSupport"]),
-        .testTarget(name: "ReporterTests", dependencies: ["Reporter", "Auth", "TestSupport"]),
+        .testTarget(
+            name: "ReporterTests",
+            dependencies: ["Reporter", "Auth", "Store", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "E2ETests", dependencies: ["TestSupport"], path: "Tests/E2E", exclude: ["miltertest"]),
     ]
 )
