@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "DmarcdBench",
             dependencies: [
-                "DNS", "CUnbound", "Auth", "Store", "TestSupport",
+                "DNS", "CUnbound", "Auth", "Store", "Reporter", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
