@@ -151,13 +151,19 @@ extension HistoryStore {
 
     // MARK: Runs
 
-    /// Keeps the outcome of one scheduler run.
+    /// Keeps the outcome of one scheduler run, and the latest ``keptReportRuns`` only: the
+    /// scheduler looks every minute, which would otherwise add half a million rows a year.
     public func recordReportRun(_ run: ReportRun) throws {
         try pool.write { db in
             try db.execute(sql: "INSERT INTO report_run (time_ms, built, sent, failed, error) VALUES (?, ?, ?, ?, ?)",
                            arguments: [Self.milliseconds(run.time), run.built, run.sent, run.failed, run.error])
+            try db.execute(sql: "DELETE FROM report_run WHERE id <= ?",
+                           arguments: [db.lastInsertedRowID - Int64(Self.keptReportRuns)])
         }
     }
+
+    /// How many scheduler runs the store keeps.
+    public static let keptReportRuns = 1000
 
     /// The latest scheduler run.
     public func lastReportRun() throws -> ReportRun? {
