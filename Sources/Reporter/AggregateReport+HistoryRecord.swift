@@ -48,8 +48,7 @@ extension AggregateReport.Message {
             spfAligned: record.spfAligned, reasons: reasons, headerFrom: headerFrom,
             envelopeFrom: record.mailFromDomain, envelopeTo: envelopeTo,
             dkim: Self.dkimResults(record.dkim, headerFrom: headerFrom), spf: spf)
-        self.init(time: record.time, policyPublished: AggregateReport.PolicyPublished(policy, domain: policyDomain),
-                  record: reportRecord)
+        self.init(time: record.time, policyDomain: policyDomain, policyPublished: policy.asReported, record: reportRecord)
     }
 
     /// The stored signatures in RFC 9990 §3.1.3's order of preference, as far as the history
@@ -69,18 +68,5 @@ extension AggregateReport.Message {
             return .init(domain: domain, selector: signature.selector, result: result,
                          humanResult: result == .pass ? nil : signature.humanResult)
         }.prefix(maximumDKIMResults).map { $0 }
-    }
-}
-
-extension AggregateReport.PolicyPublished {
-    /// The configuration a stored message was evaluated under, with RFC 9989 §4.7's defaults for
-    /// tags the record left out (RFC 9990 §3.1.1.5).
-    public init(_ policy: HistoryRecord.PublishedPolicy, domain: String) {
-        let p = policy.p ?? .none
-        let sp = policy.sp ?? p
-        self.init(domain: domain, discoveryMethod: policy.discoveryMethod.flatMap { DiscoveryMethod(rawValue: $0.rawValue) },
-                  policy: p, subdomainPolicy: sp, nonExistentSubdomainPolicy: policy.np ?? sp,
-                  dkimAlignment: policy.adkim, spfAlignment: policy.aspf, testing: policy.isTesting,
-                  failureReportingOptions: policy.failureReportOptions.flatMap { $0.isEmpty ? nil : $0 })
     }
 }

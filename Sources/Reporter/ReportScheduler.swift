@@ -111,7 +111,7 @@ public final class ReportScheduler: Sendable {
         for window in windows {
             let reports = try buildReports(window: window)
             let entries = reports.map { built in
-                NewOutboxReport(reportID: built.report.metadata.reportID, policyDomain: built.report.policyPublished.domain,
+                NewOutboxReport(reportID: built.report.metadata.reportID, policyDomain: built.report.policyDomain,
                                 fileName: built.fileName.description, messageCount: built.report.messageCount,
                                 file: Data(built.gzip), destinations: built.destinations)
             }
@@ -147,7 +147,7 @@ public final class ReportScheduler: Sendable {
                                                   end: Int64(window.end.timeIntervalSince1970))
         var builder = AggregateReportBuilder(reporter: settings.reporter, dateRange: dateRange,
                                              policyChanges: settings.policyChanges)
-        var destinations: [AggregateReport.PolicyPublished: [String]] = [:]
+        var destinations: [HistoryRecord.PublishedPolicy: [String]] = [:]
         var latestDestinations: [String] = []
         for record in records {
             guard let message = AggregateReport.Message(historyRecord: record) else { continue }

@@ -110,8 +110,8 @@ struct ParsedmarcTests {
     static func expectSame(_ parsed: Output.Report, as report: AggregateReport) throws {
         #expect(parsed.report_metadata.report_id == report.metadata.reportID)
         #expect(parsed.report_metadata.org_name == report.metadata.orgName)
-        #expect(parsed.policy_published.domain == report.policyPublished.domain)
-        #expect(parsed.policy_published.p == report.policyPublished.policy.rawValue)
+        #expect(parsed.policy_published.domain == report.policyDomain)
+        #expect(parsed.policy_published.p == report.policyPublished.p?.rawValue)
         let theirs = parsed.records.map {
             "\($0.source.ip_address) \($0.count) \($0.policy_evaluated.disposition) \($0.policy_evaluated.dkim) \($0.policy_evaluated.spf) \($0.identifiers.header_from)"
         }
