@@ -90,7 +90,8 @@ extension Configuration {
     }
 
     /// The scheduler's settings from the `Report*` keys. Windows shorter than the usual day look
-    /// and retry sooner: at most every quarter window, the first retry after one window.
+    /// and retry sooner: at most every quarter window, the first retry after one window. Sent
+    /// reports stay in the outbox as long as messages stay in the history (`HistoryRetention`).
     func reportSchedulerSettings(hostName: String) throws -> ReportScheduler.Settings {
         let schedule: ReportSchedule
         do {
@@ -102,7 +103,8 @@ extension Configuration {
             reporter: reportIdentity(hostName: hostName), schedule: schedule,
             retryTime: TimeInterval(reportRetryTime), firstRetryDelay: TimeInterval(min(300, reportInterval)),
             dailyCap: reportDailyLimit == 0 ? nil : reportDailyLimit,
-            pollInterval: .seconds(min(60, max(1, reportInterval / 4))))
+            pollInterval: .seconds(min(60, max(1, reportInterval / 4))),
+            outboxRetention: historyRetentionDays == 0 ? nil : TimeInterval(historyRetentionDays * 86_400))
     }
 
     /// What the scheduler needs besides the database: its settings, the transport and the

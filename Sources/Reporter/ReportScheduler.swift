@@ -26,11 +26,14 @@ public final class ReportScheduler: Sendable {
         public var dailyCap: Int?
         /// How often the scheduler looks for due windows and deliveries.
         public var pollInterval: Duration
+        /// How long finished reports stay in the outbox; nil keeps them.
+        public var outboxRetention: TimeInterval?
         public var policyChanges: AggregateReportBuilder.PolicyChanges
 
         public init(reporter: AggregateReportBuilder.Reporter, schedule: ReportSchedule, retryTime: TimeInterval = 2 * 86_400,
                     firstRetryDelay: TimeInterval = 300, maximumRetryDelay: TimeInterval = 6 * 3600,
                     suppressionTime: TimeInterval = 7 * 86_400, dailyCap: Int? = 1000, pollInterval: Duration = .seconds(60),
+                    outboxRetention: TimeInterval? = 180 * 86_400,
                     policyChanges: AggregateReportBuilder.PolicyChanges = .finalConfiguration) {
             self.reporter = reporter
             self.schedule = schedule
@@ -40,6 +43,7 @@ public final class ReportScheduler: Sendable {
             self.suppressionTime = suppressionTime
             self.dailyCap = dailyCap
             self.pollInterval = pollInterval
+            self.outboxRetention = outboxRetention
             self.policyChanges = policyChanges
         }
     }
@@ -86,6 +90,9 @@ public final class ReportScheduler: Sendable {
             let (sent, failed) = try await deliverDue(now: now)
             run.sent = sent
             run.failed = failed
+            if let retention = settings.outboxRetention {
+                try store.expireOutboxReports(olderThan: now.addingTimeInterval(-retention))
+            }
         } catch {
             run.error = "\(error)"
             logger.error("report run failed: \(error)")

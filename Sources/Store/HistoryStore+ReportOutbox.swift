@@ -126,6 +126,21 @@ extension HistoryStore {
         }
     }
 
+    /// Deletes the reports whose window began before `cutoff` and that wait for no delivery,
+    /// with their deliveries; the windows stay marked done. Returns how many reports went.
+    @discardableResult
+    public func expireOutboxReports(olderThan cutoff: Date) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: """
+                DELETE FROM outbox_report WHERE begin_ms < ? AND NOT EXISTS (SELECT 1 FROM outbox_delivery
+                    WHERE report = outbox_report.id AND (state = 'pending' OR state = 'retrying'))
+                """, arguments: [Self.milliseconds(cutoff)])
+            let expired = db.changesCount
+            try db.execute(sql: "DELETE FROM report_suppression WHERE until_ms < ?", arguments: [Self.milliseconds(cutoff)])
+            return expired
+        }
+    }
+
     // MARK: Suppressed destinations
 
     /// Sends no report to `address` until `until`, after it refused one for good.

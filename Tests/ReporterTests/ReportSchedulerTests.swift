@@ -231,6 +231,33 @@ import TestSupport
         #expect(fixture.transport.sent.map(\.to) == [["dmarc@example.com"]])
     }
 
+    @Test("finished reports leave the outbox after the retention time, waiting ones stay, windows stay done")
+    func retention() async throws {
+        let fixture = try Fixture()
+        try fixture.store.record([
+            Fixture.record(at: Self.dayStart.addingTimeInterval(100), domain: "example.com"),
+            Fixture.record(at: Self.dayStart.addingTimeInterval(200), domain: "example.org"),
+        ])
+        var settings = Fixture.settings
+        settings.outboxRetention = 3 * Self.day
+        let scheduler = fixture.scheduler(settings)
+        fixture.transport.failure = TransportError(.temporary, "451 later")
+        await scheduler.runOnce(now: Self.dayStart.addingTimeInterval(Self.day + 120))
+        let cutoff = Self.dayStart.addingTimeInterval(Self.day)
+        #expect(try fixture.store.expireOutboxReports(olderThan: cutoff) == 0)
+        fixture.transport.failure = TransportError(.permanent, "550 gone")
+        await scheduler.runOnce(now: Self.dayStart.addingTimeInterval(Self.day + 420))
+        #expect(try fixture.store.outboxReports(state: .failed).count == 2)
+
+        let expired = try fixture.store.expireOutboxReports(olderThan: cutoff)
+        await scheduler.runOnce(now: Self.dayStart.addingTimeInterval(5 * Self.day + 120))
+
+        #expect(expired == 2)
+        #expect(try fixture.store.outboxReports().isEmpty)
+        #expect(try fixture.store.lastReportWindowEnd() == Self.dayStart.addingTimeInterval(5 * Self.day))
+        #expect(try fixture.store.outboxCounts().values.reduce(0, +) == 0)
+    }
+
     @Test("listing pages through the outbox newest first")
     func paging() throws {
         let fixture = try Fixture()
