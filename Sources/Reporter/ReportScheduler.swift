@@ -149,19 +149,20 @@ public final class ReportScheduler: Sendable {
     /// The reports about `policyDomain` for `window`: usually one, more only when the domain's
     /// configurations are reported separately.
     public func buildReports(policyDomain: String, window: DateInterval) throws -> [BuiltReport] {
-        let records = try store.evaluations(policyDomain: policyDomain, from: window.start, to: window.end)
         let dateRange = AggregateReport.DateRange(begin: Int64(window.start.timeIntervalSince1970),
                                                   end: Int64(window.end.timeIntervalSince1970))
         var builder = AggregateReportBuilder(reporter: settings.reporter, dateRange: dateRange,
                                              policyChanges: settings.policyChanges)
         var destinations: [HistoryRecord.PublishedPolicy: [String]] = [:]
         var latestDestinations: [String] = []
-        for record in records {
-            guard let message = AggregateReport.Message(historyRecord: record) else { continue }
-            builder.add(message)
-            let uris = record.policy?.aggregateReportURIs ?? []
-            destinations[message.policyPublished] = uris
-            latestDestinations = uris
+        try store.evaluations(policyDomain: policyDomain, from: window.start, to: window.end, pageSize: 10_000) { records in
+            for record in records {
+                guard let message = AggregateReport.Message(historyRecord: record) else { continue }
+                builder.add(message)
+                let uris = record.policy?.aggregateReportURIs ?? []
+                destinations[message.policyPublished] = uris
+                latestDestinations = uris
+            }
         }
         return try builder.reports().compactMap { report in
             let uris = settings.policyChanges == .reportPerConfiguration

@@ -29,6 +29,29 @@ extension HistoryStore {
         }
     }
 
+    /// Every evaluation from `start` (included) to `end` (excluded) whose policy domain is
+    /// `policyDomain`, oldest first, handed to `body` in pages of at most `pageSize`: a report
+    /// about a domain with millions of messages never holds them all in memory.
+    public func evaluations(policyDomain: String, from start: Date, to end: Date, pageSize: Int,
+                            _ body: ([HistoryRecord]) throws -> Void) throws {
+        var after: (time: Int64, id: Int64) = (Self.milliseconds(start), 0)
+        while true {
+            let page = try pool.read { db in
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT \(HistoryRecord.messageColumns) FROM message
+                    WHERE policy_domain = ? AND (time_ms > ? OR (time_ms = ? AND id > ?)) AND time_ms < ?
+                    ORDER BY time_ms, id LIMIT ?
+                    """, arguments: [policyDomain.lowercased(), after.time, after.time, after.id, Self.milliseconds(end),
+                                     max(1, pageSize)])
+                return try Self.records(rows, db)
+            }
+            guard let last = page.last else { return }
+            try body(page)
+            after = (Self.milliseconds(last.time), last.id ?? Int64.max)
+            if page.count < pageSize { return }
+        }
+    }
+
     /// Stores the reports of the window from `start` to `end`, each with one pending delivery per
     /// destination, and marks the window done, all in one transaction. False, with nothing
     /// stored, when the window was done already: a window is reported once.

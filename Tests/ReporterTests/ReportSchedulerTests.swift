@@ -258,6 +258,22 @@ import TestSupport
         #expect(try fixture.store.outboxCounts().values.reduce(0, +) == 0)
     }
 
+    @Test("a window read in pages gives every message once, oldest first, also among equal times")
+    func pagedWindow() throws {
+        let fixture = try Fixture()
+        let times = [0, 5, 5, 5, 9, 86_400].map { Self.dayStart.addingTimeInterval(TimeInterval($0)) }
+        try fixture.store.record(times.map { Fixture.record(at: $0, domain: "example.com") })
+        var pages: [[Date]] = []
+
+        try fixture.store.evaluations(policyDomain: "example.com", from: Self.dayStart,
+                                      to: Self.dayStart.addingTimeInterval(Self.day), pageSize: 2) { records in
+            pages.append(records.map(\.time))
+        }
+
+        #expect(pages.map(\.count) == [2, 2, 1])
+        #expect(pages.flatMap { $0 } == Array(times.dropLast()))
+    }
+
     @Test("listing pages through the outbox newest first")
     func paging() throws {
         let fixture = try Fixture()
