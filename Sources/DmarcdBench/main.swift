@@ -13,6 +13,12 @@ if CommandLine.arguments.dropFirst().first == MilterBenchmark.namespaceArgument 
     exit(0)
 }
 
+// `DmarcdBench reports`: the aggregate report benchmark alone.
+if CommandLine.arguments.dropFirst().first == ReportBenchmark.argument {
+    await ReportBenchmark.run()
+    exit(0)
+}
+
 print("dmarcd benchmarks (release build, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
 do {
     try await DNSBenchmark.run()
