@@ -99,8 +99,18 @@ extension Configuration {
         } catch {
             throw ConfigurationLoadError("ReportInterval \(reportInterval): \(error)")
         }
+        let reporter = reportIdentity(hostName: hostName)
+        do {
+            _ = try AggregateReportFileName(receiver: reporter.domain, policyDomain: "example.com", begin: 0, end: 1,
+                                            uniqueID: nil)
+        } catch {
+            throw ConfigurationLoadError("""
+                ReportEmail \(reporter.email): its domain names the report files (RFC 9990 section 3.5.2), \
+                but \(error); set ReportEmail to an address at this site's domain
+                """)
+        }
         return ReportScheduler.Settings(
-            reporter: reportIdentity(hostName: hostName), schedule: schedule,
+            reporter: reporter, schedule: schedule,
             retryTime: TimeInterval(reportRetryTime), firstRetryDelay: TimeInterval(min(300, reportInterval)),
             dailyCap: reportDailyLimit == 0 ? nil : reportDailyLimit,
             pollInterval: .seconds(min(60, max(1, reportInterval / 4))),

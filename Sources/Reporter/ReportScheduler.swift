@@ -132,14 +132,15 @@ public final class ReportScheduler: Sendable {
         return built
     }
 
-    /// The reports of every policy domain with a `rua` in `window`; one domain's bad data is
-    /// logged and skipped, never stops the others.
+    /// The reports of every policy domain with a `rua` in `window`. A policy domain that cannot
+    /// name a report file (RFC 9990 §3.5.2) is logged and skipped, never stops the others; any
+    /// other failure, such as the database's, throws, and the window is tried again later.
     public func buildReports(window: DateInterval) throws -> [BuiltReport] {
         var reports: [BuiltReport] = []
         for domain in try store.reportingPolicyDomains(from: window.start, to: window.end) {
             do {
                 reports += try buildReports(policyDomain: domain, window: window)
-            } catch {
+            } catch let error as AggregateReportFileName.Invalid {
                 logger.error("no report for \(domain), \(window.start) to \(window.end): \(error)")
             }
         }

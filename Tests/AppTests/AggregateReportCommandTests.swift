@@ -38,11 +38,12 @@ final class AggregateReportCommandTests {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func dmarcd(_ arguments: [String]) throws -> String {
+    /// dmarcd with `arguments`, this test's database and name server, and `overrides` last.
+    func dmarcd(_ arguments: [String], overrides: [String] = []) throws -> String {
         String(decoding: try TestProgram.run([BuiltProducts.executable("dmarcd")] + arguments + [
             "--builtin-defaults", "--set", "DatabasePath=\(database)", "--set", "Nameservers=\(dns.forwarder)",
             "--set", "ReportEmail=dmarc-reports@receiver.example",
-        ]), as: UTF8.self)
+        ] + overrides), as: UTF8.self)
     }
 
     @Test func previewPrintsTheReportOfYesterdayValidAgainstTheSchema() throws {
@@ -55,6 +56,13 @@ final class AggregateReportCommandTests {
         try TestProgram.run(["/usr/bin/xmllint", "--noout", "--nonet", "--schema",
                              Fixtures.url("reports/rfc9990-dmarc-aggregate-report.xsd").path, file.path])
         #expect(throws: (any Error).self) { try self.dmarcd(["report", "preview", "nothing.example"]) }
+    }
+
+    @Test func aReportAddressWhoseDomainCannotNameReportFilesIsRefused() throws {
+        let error = #expect(throws: (any Error).self) {
+            try self.dmarcd(["report", "preview", "example.com"], overrides: ["--set", "ReportEmail=root@localhost"])
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("ReportEmail root@localhost"))
     }
 
     @Test func dryRunWritesMessagesAndStoresNothing() throws {
@@ -77,8 +85,8 @@ final class AggregateReportCommandTests {
         try "cat > \(kept.path)\n".write(to: script, atomically: true, encoding: .utf8)
         let command = ["--set", "ReportCommand=/bin/sh \(script.path)"]
 
-        let first = try dmarcd(["report", "run"] + command)
-        let second = try dmarcd(["report", "run"] + command)
+        let first = try dmarcd(["report", "run"], overrides: command)
+        let second = try dmarcd(["report", "run"], overrides: command)
         let list = try dmarcd(["report", "list"])
 
         #expect(first.contains("1 reports built, 1 deliveries sent"), "\(first)")
