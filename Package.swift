@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 "Store", "Auth", "DNS",
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -68,7 +69,7 @@ let package = Package(
         .target(
             name: "HTTP",
             dependencies: [
-                "Store",
+                "Store", "Reporter",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -91,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "DmarcdBench",
             dependencies: [
-                "DNS", "CUnbound", "Auth", "Store", "TestSupport",
+                "DNS", "CUnbound", "Auth", "Store", "Reporter", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -106,7 +107,10 @@ let package = Package(
         ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Auth", "DNS", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AppTests", dependencies: ["App", "Store", "TestSupport"]),
-        .testTarget(name: "ReporterTests", dependencies: ["Reporter", "Auth", "TestSupport"]),
+        .testTarget(
+            name: "ReporterTests",
+            dependencies: ["Reporter", "Auth", "Store", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Store", "Auth", "TestSupport"]),
         .testTarget(name: "E2ETests", dependencies: ["TestSupport", "Store", "Auth"], path: "Tests/E2E",
                     exclude: ["miltertest", "browser"]),

@@ -1,7 +1,9 @@
 import Auth
 import DNS
 import Foundation
+import Logging
 import Reporter
+import Store
 
 extension Configuration {
     /// `ReportSMTPTLS`: how report mail to the smarthost is protected.
@@ -57,6 +59,74 @@ extension Configuration {
         return ReportDestinationChecker(
             resolver: resolver, organizationalDomains: DMARCEvaluator(resolver: resolver, configuration: dmarc),
             settings: .init(destinationsPerDomain: reportURIsPerDomain, exclusions: exclusions))
+    }
+
+    /// `ReportInterval`: seconds that divide a day, so that windows line up with UTC days.
+    static func reportInterval(parsing text: String) throws(ConfigurationValueError) -> Int {
+        guard let seconds = Int(text), seconds > 0, 86_400 % seconds == 0 else {
+            throw ConfigurationValueError("\"\(text)\" is not a number of seconds that divides a day (86400)")
+        }
+        return seconds
+    }
+
+    /// A whole number of at least 0.
+    static func count(parsing text: String) throws(ConfigurationValueError) -> Int {
+        guard let number = Int(text), number >= 0 else {
+            throw ConfigurationValueError("\"\(text)\" is not a whole number of at least 0")
+        }
+        return number
+    }
+
+    /// Who the reports say they come from: `ReportEmail`, `ReportingOrganization` and
+    /// `ReportContactInfo`, with OpenDMARC's defaults from `hostName`.
+    func reportIdentity(hostName: String) -> AggregateReportBuilder.Reporter {
+        let labels = hostName.lowercased().split(separator: ".")
+        let hostDomain = labels.count > 2 ? labels.dropFirst().joined(separator: ".") : labels.joined(separator: ".")
+        let email = reportEmail ?? "postmaster@\(hostDomain)"
+        let emailDomain = email.split(separator: "@").last.map { String($0).lowercased() } ?? hostDomain
+        return AggregateReportBuilder.Reporter(orgName: reportingOrganization ?? emailDomain, email: email,
+                                               domain: emailDomain, extraContactInfo: reportContactInfo,
+                                               generator: "dmarcd \(DmarcdVersion.current)")
+    }
+
+    /// The scheduler's settings from the `Report*` keys. Windows shorter than the usual day look
+    /// and retry sooner: at most every quarter window, the first retry after one window. Sent
+    /// reports stay in the outbox as long as messages stay in the history (`HistoryRetention`).
+    func reportSchedulerSettings(hostName: String) throws -> ReportScheduler.Settings {
+        let schedule: ReportSchedule
+        do {
+            schedule = try ReportSchedule(interval: Int64(reportInterval))
+        } catch {
+            throw ConfigurationLoadError("ReportInterval \(reportInterval): \(error)")
+        }
+        let reporter = reportIdentity(hostName: hostName)
+        do {
+            _ = try AggregateReportFileName(receiver: reporter.domain, policyDomain: "example.com", begin: 0, end: 1,
+                                            uniqueID: nil)
+        } catch {
+            throw ConfigurationLoadError("""
+                ReportEmail \(reporter.email): its domain names the report files (RFC 9990 section 3.5.2), \
+                but \(error); set ReportEmail to an address at this site's domain
+                """)
+        }
+        return ReportScheduler.Settings(
+            reporter: reporter, schedule: schedule,
+            retryTime: TimeInterval(reportRetryTime), firstRetryDelay: TimeInterval(min(300, reportInterval)),
+            dailyCap: reportDailyLimit == 0 ? nil : reportDailyLimit,
+            pollInterval: .seconds(min(60, max(1, reportInterval / 4))),
+            outboxRetention: historyRetentionDays == 0 ? nil : TimeInterval(historyRetentionDays * 86_400))
+    }
+
+    /// What the scheduler needs besides the database: its settings, the transport and the
+    /// destination checks. Building it checks the `Report*` keys before the daemon starts.
+    func reportScheduler(resolver: any DNSResolver, hostName: String,
+                         logger: Logger) throws -> @Sendable (HistoryStore) -> ReportScheduler {
+        let settings = try reportSchedulerSettings(hostName: hostName)
+        let transport = try reportTransport(hostName: hostName)
+        let checker = try reportDestinationChecker(resolver: resolver)
+        return { store in
+            ReportScheduler(settings: settings, store: store, transport: transport, checker: checker, logger: logger)
+        }
     }
 
     /// The first line of `file`, the smarthost password.

@@ -127,6 +127,23 @@ public struct Configuration: Sendable, Hashable {
     public var reportSMTPUser: String?
     /// A file holding the SMTP AUTH password on its first line (`ReportSMTPPasswordFile`).
     public var reportSMTPPasswordFile: String?
+    /// Builds aggregate reports (RFC 9990) and sends them to the `rua=` addresses
+    /// (`AggregateReports`). Off by default, as OpenDMARC's reports needed their cron job set up.
+    public var aggregateReports = false
+    /// The reports' `org_name` (`ReportingOrganization`); `nil` is the domain of ``reportEmail``.
+    public var reportingOrganization: String?
+    /// The reports' `email` and the From of report mail (`ReportEmail`); `nil` is `postmaster`
+    /// at this host's domain, as `opendmarc-reports --report-email` defaulted.
+    public var reportEmail: String?
+    /// The reports' `extra_contact_info` (`ReportContactInfo`).
+    public var reportContactInfo: String?
+    /// The length of a reporting window in seconds, dividing a day (`ReportInterval`);
+    /// `opendmarc-reports --interval` had the same default.
+    public var reportInterval = 86_400
+    /// Seconds a report's temporary delivery failures are retried (`ReportRetryTime`).
+    public var reportRetryTime = 172_800
+    /// Most report deliveries per UTC day (`ReportDailyLimit`); 0 for no limit.
+    public var reportDailyLimit = 1000
 
     // MARK: dmarcd's own settings
 

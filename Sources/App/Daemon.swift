@@ -36,6 +36,8 @@ struct Daemon {
         // The database opens when the history service starts, after the account switch below,
         // so that its files belong to the account dmarcd runs as.
         let history = configuration.historyWriter(logger: logger)
+        let reportScheduler = configuration.aggregateReports
+            ? try configuration.reportScheduler(resolver: resolver, hostName: hostName, logger: logger) : nil
         let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger,
                                        recordEvaluation: { history.enqueue($0) })
         if let mask = configuration.umask {
@@ -70,7 +72,11 @@ struct Daemon {
             ] + (statusPage.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                 .init(service: ReloadService(signals: hangups, options: options, running: configuration,
                                              hostName: hostName, filter: filter, notifier: notifier, logger: logger)),
-            ],
+            ] + (reportScheduler.map { makeScheduler in
+                [ServiceGroupConfiguration.ServiceConfiguration(
+                    service: ReportService(databasePath: configuration.databasePath, makeScheduler: makeScheduler,
+                                           logger: logger))]
+            } ?? []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -6,11 +6,15 @@ import UnixSignals
 /// Rereads the configuration on SIGHUP and applies it to new connections and messages, without
 /// dropping the open ones. A configuration with errors is refused and the running one stays.
 struct ReloadService: Service {
-    /// Keys whose values are used only while the daemon starts: sockets are bound, the resolver
-    /// and the history are set up, the log level is set. A change is logged, not applied.
+    /// Keys whose values are used only while the daemon starts: sockets are bound, the resolver,
+    /// the history and the report scheduler are set up, the log level is set. A change is logged,
+    /// not applied.
     static let keysAppliedAtStart: Set<String> = [
         "Socket", "UMask", "UserID", "HTTPListen", "DatabasePath", "HistoryRetention",
         "Nameservers", "DNSTimeout", "DNSSECTrustAnchorFile", "LogLevel",
+        "AggregateReports", "ReportingOrganization", "ReportEmail", "ReportContactInfo", "ReportInterval",
+        "ReportRetryTime", "ReportDailyLimit", "ReportCommand", "NoReportsList", "ReportURIsPerDomain",
+        "ReportSMTPHost", "ReportSMTPTLS", "ReportSMTPCAFile", "ReportSMTPUser", "ReportSMTPPasswordFile",
     ]
 
     /// SIGHUP, trapped before the daemon says it is ready so that an early signal is not fatal.

@@ -22,6 +22,12 @@ if CommandLine.arguments.dropFirst().first == MilterBenchmark.namespaceArgument 
     exit(0)
 }
 
+// `DmarcdBench reports`: the aggregate report benchmark alone.
+if CommandLine.arguments.dropFirst().first == ReportBenchmark.argument {
+    await ReportBenchmark.run()
+    exit(0)
+}
+
 print("dmarcd benchmarks (release build, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
 do {
     try await DNSBenchmark.run()
@@ -32,4 +38,5 @@ await SPFBenchmark.run()
 await DKIMBenchmark.run()
 MilterBenchmark.run()
 await StoreBenchmark.run()
+await ReportBenchmark.run()
 StatusPageBenchmark.run()

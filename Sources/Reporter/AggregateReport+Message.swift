@@ -1,6 +1,7 @@
 import Auth
 import DNS
 import Foundation
+import Store
 
 extension AggregateReport {
     /// What one message, or a group of alike messages, contributes to an aggregate report: the
@@ -9,16 +10,20 @@ extension AggregateReport {
         /// When the message was evaluated; the latest message decides the reported configuration
         /// (RFC 9990 §3.1).
         public var time: Date
-        /// The DMARC Policy Domain and its record as seen for this message.
-        public var policyPublished: PolicyPublished
+        /// The DMARC Policy Domain.
+        public var policyDomain: String
+        /// Its record as seen for this message, as reported.
+        public var policyPublished: HistoryRecord.PublishedPolicy
         /// Problems with the published record (RFC 9990 §3.1.5), e.g. `sp=maybe: not a policy`.
         public var policyErrors: [String]
         /// The message's record. Its ``Record/count`` is 1 for one message; a row the history has
         /// already grouped carries the number of its messages.
         public var record: Record
 
-        public init(time: Date, policyPublished: PolicyPublished, policyErrors: [String] = [], record: Record) {
+        public init(time: Date, policyDomain: String, policyPublished: HistoryRecord.PublishedPolicy,
+                    policyErrors: [String] = [], record: Record) {
             self.time = time
+            self.policyDomain = policyDomain
             self.policyPublished = policyPublished
             self.policyErrors = policyErrors
             self.record = record
@@ -30,7 +35,7 @@ extension AggregateReport {
         /// The contribution of one evaluated message, or nil when it belongs in no aggregate
         /// report: without a client address, an Author Domain, or a DMARC Policy Record there is
         /// no row to write and no one to send it to.
-        public init?(evaluation: MessageEvaluation, discoveryMethod: PolicyPublished.DiscoveryMethod?) {
+        public init?(evaluation: MessageEvaluation, discoveryMethod: HistoryRecord.DiscoveryMethod?) {
             let dmarc = evaluation.verdict.dmarc
             guard let sourceIP = evaluation.envelope.clientIP, let headerFrom = dmarc.authorDomain,
                   let policyDomain = dmarc.policyDomain, let dmarcRecord = dmarc.record else { return nil }
@@ -48,8 +53,8 @@ extension AggregateReport {
                 dkim: Self.dkimResults(dmarc.dkim, verified: evaluation.verdict.dkim),
                 spf: Self.spfResult(dmarc.spf, outcome: evaluation.verdict.spf))
             self.init(time: evaluation.time,
-                      policyPublished: PolicyPublished(record: dmarcRecord, domain: policyDomain,
-                                                       discoveryMethod: discoveryMethod),
+                      policyDomain: policyDomain,
+                      policyPublished: HistoryRecord.PublishedPolicy(dmarcRecord, discoveryMethod: discoveryMethod).asReported,
                       policyErrors: dmarcRecord.problems.map(\.description),
                       record: record)
         }

@@ -1,5 +1,6 @@
 import Auth
 import DNS
+import Store
 
 /// One DMARC aggregate report (RFC 9990 §3.1): the reporter's metadata, the one policy
 /// configuration of the one DMARC Policy Domain it covers, and the records of the messages seen.
@@ -50,13 +51,17 @@ public struct AggregateReport: Sendable, Hashable {
     /// §3.1.1.2), received reports may say otherwise or nothing.
     public var version: String?
     public var metadata: Metadata
-    public var policyPublished: PolicyPublished
+    /// The DMARC Policy Domain the report is about (`policy_published/domain`).
+    public var policyDomain: String
+    /// Its policy configuration as reported (``HistoryRecord/PublishedPolicy/asReported``).
+    public var policyPublished: HistoryRecord.PublishedPolicy
     public var records: [Record]
 
-    public init(version: String? = AggregateReport.currentVersion, metadata: Metadata, policyPublished: PolicyPublished,
-                records: [Record]) {
+    public init(version: String? = AggregateReport.currentVersion, metadata: Metadata, policyDomain: String,
+                policyPublished: HistoryRecord.PublishedPolicy, records: [Record]) {
         self.version = version
         self.metadata = metadata
+        self.policyDomain = policyDomain
         self.policyPublished = policyPublished
         self.records = records
     }

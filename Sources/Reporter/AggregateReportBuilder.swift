@@ -1,6 +1,7 @@
 import Auth
 import DNS
 import Foundation
+import Store
 
 /// Aggregates the messages of one reporting window into one report per DMARC Policy Domain
 /// (RFC 9990 §3.1, §3.1.2), with one record per distinct tuple and its message count.
@@ -44,7 +45,8 @@ public struct AggregateReportBuilder: Sendable {
 
     /// The messages of one future report.
     private struct Group: Sendable {
-        var policyPublished: AggregateReport.PolicyPublished
+        var policyDomain: String
+        var policyPublished: HistoryRecord.PublishedPolicy
         var latest: Date
         var policyErrors: [String] = []
         var records: [AggregateReport.Record] = []
@@ -54,7 +56,7 @@ public struct AggregateReportBuilder: Sendable {
 
     private struct GroupKey: Hashable, Sendable {
         var domain: String
-        var configuration: AggregateReport.PolicyPublished?
+        var configuration: HistoryRecord.PublishedPolicy?
     }
 
     public let reporter: Reporter
@@ -70,12 +72,14 @@ public struct AggregateReportBuilder: Sendable {
 
     /// Counts one message.
     public mutating func add(_ message: AggregateReport.Message) {
-        let domain = message.policyPublished.domain.lowercased()
+        let domain = message.policyDomain.lowercased()
         let key = GroupKey(domain: domain,
                            configuration: policyChanges == .reportPerConfiguration ? message.policyPublished : nil)
-        var group = groups[key] ?? Group(policyPublished: message.policyPublished, latest: message.time)
+        var group = groups[key] ?? Group(policyDomain: message.policyDomain, policyPublished: message.policyPublished,
+                                         latest: message.time)
         if message.time >= group.latest {
             group.latest = message.time
+            group.policyDomain = message.policyDomain
             group.policyPublished = message.policyPublished
         }
         for error in message.policyErrors where !group.policyErrors.contains(error) {
@@ -109,7 +113,8 @@ public struct AggregateReportBuilder: Sendable {
                 dateRange: dateRange,
                 error: group.policyErrors.isEmpty ? nil : group.policyErrors.joined(separator: "; "),
                 generator: reporter.generator)
-            return AggregateReport(metadata: metadata, policyPublished: group.policyPublished, records: group.records)
+            return AggregateReport(metadata: metadata, policyDomain: group.policyDomain, policyPublished: group.policyPublished,
+                                   records: group.records)
         }
     }
 

@@ -42,7 +42,7 @@ public struct AggregateReportFileName: Sendable, Hashable, CustomStringConvertib
 
     /// The name for a report, with its Report-ID as the unique-id.
     public init(report: AggregateReport, receiver: String, fileExtension: Extension = .xmlGzip) throws {
-        try self.init(receiver: receiver, policyDomain: report.policyPublished.domain,
+        try self.init(receiver: receiver, policyDomain: report.policyDomain,
                       begin: report.metadata.dateRange.begin, end: report.metadata.dateRange.end,
                       uniqueID: report.metadata.reportID, fileExtension: fileExtension)
     }

@@ -35,7 +35,7 @@ public struct AggregateReportMail: Sendable, Hashable {
         guard !to.isEmpty else { throw Invalid(description: "a report needs at least one recipient") }
         let fileName = try AggregateReportFileName(report: report, receiver: receiver)
         let reportID = report.metadata.reportID
-        let domain = report.policyPublished.domain
+        let domain = report.policyDomain
         let boundary = "=_dmarc_report_\(reportID)"
         var lines = [
             "From: \(from)",
@@ -95,7 +95,7 @@ public struct AggregateReportMail: Sendable, Hashable {
         let messages = report.messageCount == 1 ? "1 message" : "\(report.messageCount) messages"
         let addresses = sources == 1 ? "1 address" : "\(sources) addresses"
         let text = "This is a DMARC aggregate report (RFC 9990) from \(report.metadata.orgName) for "
-            + "\(report.policyPublished.domain), covering \(Self.dateText(report.metadata.dateRange.begin)) "
+            + "\(report.policyDomain), covering \(Self.dateText(report.metadata.dateRange.begin)) "
             + "to \(Self.dateText(report.metadata.dateRange.end)): \(messages) from \(addresses). "
             + "The report is in the attached file."
         var lines: [String] = []

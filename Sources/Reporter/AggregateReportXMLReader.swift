@@ -1,6 +1,7 @@
 import Auth
 import DNS
 import Foundation
+import Store
 
 /// Reads aggregate reports: ours, RFC 9990 reports in the `dmarc-2.0` namespace, and the
 /// un-namespaced `<feedback>` of RFC 7489 that most reporters still send.
@@ -57,7 +58,8 @@ public enum AggregateReportXMLReader {
         }
         let version = root.value("version")
         let metadata = try self.metadata(try required(root, "report_metadata"))
-        let policy = try policyPublished(try required(root, "policy_published"))
+        let published = try required(root, "policy_published")
+        let policy = try policyPublished(published)
         var records: [AggregateReport.Record] = []
         // A record of no messages says nothing; some reporters fill an empty report with one whose
         // other values are empty too.
@@ -69,7 +71,8 @@ public enum AggregateReportXMLReader {
             }
         }
         return AggregateReport(version: version?.isEmpty == true ? nil : version, metadata: metadata,
-                               policyPublished: policy, records: records)
+                               policyDomain: try requiredValue(published, "domain").lowercased(), policyPublished: policy,
+                               records: records)
     }
 
     private static func metadata(_ element: XMLElementTree.Element) throws -> AggregateReport.Metadata {
@@ -87,7 +90,7 @@ public enum AggregateReportXMLReader {
             generator: nonEmpty(element.value("generator")))
     }
 
-    private static func policyPublished(_ element: XMLElementTree.Element) throws -> AggregateReport.PolicyPublished {
+    private static func policyPublished(_ element: XMLElementTree.Element) throws -> HistoryRecord.PublishedPolicy {
         func policy(_ name: String) throws -> DMARCPolicy? {
             guard let text = nonEmpty(element.value(name)) else { return nil }
             guard let policy = DMARCPolicy(rawValue: text.lowercased()) else {
@@ -99,13 +102,11 @@ public enum AggregateReportXMLReader {
             element.value(name).flatMap { DMARCRecord.AlignmentMode(rawValue: $0.lowercased()) }
         }
         guard let p = try policy("p") else { throw ReadError("policy_published: <p> is missing") }
-        return AggregateReport.PolicyPublished(
-            domain: try requiredValue(element, "domain").lowercased(),
-            discoveryMethod: element.value("discovery_method").flatMap { .init(rawValue: $0.lowercased()) },
-            policy: p, subdomainPolicy: try policy("sp"), nonExistentSubdomainPolicy: try policy("np"),
-            dkimAlignment: alignment("adkim"), spfAlignment: alignment("aspf"),
-            testing: element.value("testing").flatMap { ["y": true, "n": false][$0.lowercased()] },
-            failureReportingOptions: nonEmpty(element.value("fo")))
+        return HistoryRecord.PublishedPolicy(
+            p: p, sp: try policy("sp"), np: try policy("np"), adkim: alignment("adkim"), aspf: alignment("aspf"),
+            isTesting: element.value("testing").flatMap { ["y": true, "n": false][$0.lowercased()] },
+            failureReportOptions: nonEmpty(element.value("fo")),
+            discoveryMethod: element.value("discovery_method").flatMap { .init(rawValue: $0.lowercased()) })
     }
 
     private static func record(_ element: XMLElementTree.Element) throws -> AggregateReport.Record {

@@ -1,4 +1,5 @@
 import Auth
+import Store
 
 /// Writes an ``AggregateReport`` as RFC 9990 XML: the `urn:ietf:params:xml:ns:dmarc-2.0`
 /// namespace, `<version>1.0</version>`, and the elements in the order of the schema in
@@ -11,7 +12,7 @@ public enum AggregateReportXMLWriter {
         out.line(0, #"<feedback xmlns="\#(AggregateReport.namespace)">"#)
         out.element(1, "version", AggregateReport.currentVersion)
         write(report.metadata, to: &out)
-        write(report.policyPublished, to: &out)
+        write(report.policyPublished, domain: report.policyDomain, to: &out)
         for record in report.records { write(record, to: &out) }
         out.line(0, "</feedback>")
         return Array(out.text.utf8)
@@ -32,17 +33,18 @@ public enum AggregateReportXMLWriter {
         out.line(1, "</report_metadata>")
     }
 
-    private static func write(_ policy: AggregateReport.PolicyPublished, to out: inout XMLOutput) {
+    private static func write(_ policy: HistoryRecord.PublishedPolicy, domain: String, to out: inout XMLOutput) {
         out.line(1, "<policy_published>")
-        out.element(2, "domain", policy.domain)
-        out.element(2, "p", policy.policy.rawValue)
-        out.element(2, "sp", policy.subdomainPolicy?.rawValue)
-        out.element(2, "np", policy.nonExistentSubdomainPolicy?.rawValue)
-        out.element(2, "adkim", policy.dkimAlignment?.rawValue)
-        out.element(2, "aspf", policy.spfAlignment?.rawValue)
+        out.element(2, "domain", domain)
+        // The schema requires p; RFC 9989 §4.10.1 reads a record without a valid one as none.
+        out.element(2, "p", (policy.p ?? .none).rawValue)
+        out.element(2, "sp", policy.sp?.rawValue)
+        out.element(2, "np", policy.np?.rawValue)
+        out.element(2, "adkim", policy.adkim?.rawValue)
+        out.element(2, "aspf", policy.aspf?.rawValue)
         out.element(2, "discovery_method", policy.discoveryMethod?.rawValue)
-        out.element(2, "fo", policy.failureReportingOptions)
-        out.element(2, "testing", policy.testing.map { $0 ? "y" : "n" })
+        out.element(2, "fo", policy.failureReportOptions)
+        out.element(2, "testing", policy.isTesting.map { $0 ? "y" : "n" })
         out.line(1, "</policy_published>")
     }
 

@@ -33,7 +33,8 @@ extension HistoryRecord {
 }
 
 extension HistoryRecord.PublishedPolicy {
-    init(_ record: DMARCRecord, discoveryMethod: HistoryRecord.DiscoveryMethod) {
+    /// The policy as `record` publishes it, found as `discoveryMethod` says.
+    public init(_ record: DMARCRecord, discoveryMethod: HistoryRecord.DiscoveryMethod?) {
         self.init(
             p: record.policy, sp: record.subdomainPolicy, np: record.nonExistentSubdomainPolicy,
             adkim: record.dkimAlignment, aspf: record.spfAlignment, isTesting: record.isTesting,

@@ -11,6 +11,9 @@ enum HistorySchema {
         migrator.registerMigration("2 status page") { db in
             try db.execute(sql: version2)
         }
+        migrator.registerMigration("3 report outbox") { db in
+            try db.execute(sql: ReportOutboxSchema.version3)
+        }
         return migrator
     }
 

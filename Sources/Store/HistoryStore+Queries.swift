@@ -86,7 +86,7 @@ extension HistoryStore {
     }
 
     /// The records of `rows` with their DKIM signatures and recipients, in the order of `rows`.
-    private static func records(_ rows: [Row], _ db: Database) throws -> [HistoryRecord] {
+    static func records(_ rows: [Row], _ db: Database) throws -> [HistoryRecord] {
         var records = try rows.map(HistoryRecord.init(row:))
         guard !records.isEmpty else { return records }
         var index: [Int64: Int] = [:]

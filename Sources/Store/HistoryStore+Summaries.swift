@@ -85,7 +85,7 @@ extension HistoryStore {
                     """, arguments: [Self.day(of: firstDay) * 24])
             }
             return rows.map { row in
-                DailyMessageCounts(day: Self.date(ofDay: row[0]), counts: MessageCounts(row: row, offset: 1))
+                DailyMessageCounts(day: Self.midnight(ofDay: row[0]), counts: MessageCounts(row: row, offset: 1))
             }
         }
     }
@@ -158,7 +158,7 @@ extension HistoryStore {
         Int64((date.timeIntervalSince1970 / 86_400).rounded(.down))
     }
 
-    static func date(ofDay day: Int64) -> Date {
+    static func midnight(ofDay day: Int64) -> Date {
         Date(timeIntervalSince1970: Double(day) * 86_400)
     }
 }

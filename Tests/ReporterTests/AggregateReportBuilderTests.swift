@@ -2,6 +2,7 @@ import Auth
 import DNS
 import Foundation
 import Reporter
+import Store
 import Testing
 
 @Suite struct AggregateReportBuilderTests {
@@ -24,7 +25,7 @@ import Testing
         #expect(report.messageCount == 4)
         #expect(report.metadata.reportID == "1764288000to1764374399")
         #expect(report.metadata.dateRange == T.window)
-        #expect(report.policyPublished.domain == "example.com")
+        #expect(report.policyDomain == "example.com")
         #expect(report.policyPublished.discoveryMethod == .treewalk)
     }
 
@@ -61,7 +62,7 @@ import Testing
 
         let reports = builder.reports()
 
-        #expect(reports.map(\.policyPublished.domain) == ["bar.example.com", "example.com"])
+        #expect(reports.map(\.policyDomain) == ["bar.example.com", "example.com"])
         #expect(reports[0].records.map(\.headerFrom) == ["bar.example.com"])
         #expect(reports[1].records.map(\.headerFrom) == ["example.com", "foo.example.com"])
     }
@@ -77,8 +78,8 @@ import Testing
 
         // Then RFC 9990 §3.1's SHOULD holds: one report, the last configuration, all messages
         #expect(reports.count == 1)
-        #expect(reports[0].policyPublished.policy == .reject)
-        #expect(reports[0].policyPublished.dkimAlignment == .strict)
+        #expect(reports[0].policyPublished.p == .reject)
+        #expect(reports[0].policyPublished.adkim == .strict)
         #expect(reports[0].messageCount == 2)
     }
 
@@ -92,7 +93,7 @@ import Testing
         let reports = builder.reports()
 
         // Then two reports in time order, each with its own messages and its own Report-ID
-        #expect(reports.map(\.policyPublished.policy) == [DMARCPolicy.none, .reject])
+        #expect(reports.map(\.policyPublished.p) == [DMARCPolicy.none, .reject])
         #expect(reports.map(\.messageCount) == [2, 1])
         #expect(reports.map(\.metadata.reportID) == ["1764288000to1764374399", "1764288000to1764374399n2"])
     }
@@ -101,18 +102,18 @@ import Testing
         // RFC 9990 §3.1.1.5: "Unspecified tags have their default values."
         let message = T.message(try T.evaluation(dmarcRecord: "v=DMARC1; p=quarantine"))
         let policy = message.policyPublished
-        #expect(policy.policy == .quarantine)
-        #expect(policy.subdomainPolicy == .quarantine)
-        #expect(policy.nonExistentSubdomainPolicy == .quarantine)
-        #expect(policy.dkimAlignment == .relaxed)
-        #expect(policy.spfAlignment == .relaxed)
-        #expect(policy.testing == false)
-        #expect(policy.failureReportingOptions == "0")
+        #expect(policy.p == .quarantine)
+        #expect(policy.sp == .quarantine)
+        #expect(policy.np == .quarantine)
+        #expect(policy.adkim == .relaxed)
+        #expect(policy.aspf == .relaxed)
+        #expect(policy.isTesting == false)
+        #expect(policy.failureReportOptions == "0")
 
         let explicit = T.message(try T.evaluation(dmarcRecord: "v=DMARC1; p=reject; sp=none; t=y; fo=1:d")).policyPublished
-        #expect(explicit.nonExistentSubdomainPolicy == DMARCPolicy.none)
-        #expect(explicit.testing == true)
-        #expect(explicit.failureReportingOptions == "1:d")
+        #expect(explicit.np == DMARCPolicy.none)
+        #expect(explicit.isTesting == true)
+        #expect(explicit.failureReportOptions == "1:d")
     }
 
     @Test func recordProblemsBecomeTheErrorElement() throws {

@@ -81,12 +81,12 @@ import TestSupport
 
     @Test func aLongSubjectIsFoldedAtItsSpaces() throws {
         var report = try ReportTestMessages.mixedReport()
-        report.policyPublished.domain = "a-rather-long-subdomain.of-a-long-organizational-domain.example"
+        report.policyDomain = "a-rather-long-subdomain.of-a-long-organizational-domain.example"
         let message = try Self.mail.message(for: report, gzipData: [])
         let text = String(decoding: message, as: UTF8.self)
         #expect(text.contains("Subject: Report Domain: a-rather-long-subdomain.of-a-long-organizational-domain.example\r\n Submitter: mx.receiver.example\r\n Report-ID: 1764288000to1764374399\r\n"))
         #expect(try Self.parse(message).headers["Subject"]
-                == "Report Domain: \(report.policyPublished.domain) Submitter: mx.receiver.example Report-ID: 1764288000to1764374399")
+                == "Report Domain: \(report.policyDomain) Submitter: mx.receiver.example Report-ID: 1764288000to1764374399")
     }
 
     @Test func headerValuesCannotAddFields() throws {

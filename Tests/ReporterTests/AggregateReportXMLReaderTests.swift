@@ -2,6 +2,7 @@ import Auth
 import DNS
 import Foundation
 import Reporter
+import Store
 import Testing
 import TestSupport
 
@@ -35,7 +36,7 @@ import TestSupport
         #expect(report.version == "1.0")
         #expect(report.metadata.reportID == "3v98abbp8ya9n3va8yr8oa3ya")
         #expect(report.policyPublished.discoveryMethod == .treewalk)
-        #expect(report.policyPublished.nonExistentSubdomainPolicy == DMARCPolicy.none)
+        #expect(report.policyPublished.np == DMARCPolicy.none)
         #expect(report.records.first?.count == 123)
         #expect(report.records.first?.disposition == .pass)
         #expect(report.records.first?.dkim.first?.selector == "abc123")
@@ -47,7 +48,7 @@ import TestSupport
             "parsedmarc/samples/aggregate/old_draft_from_wiki.xml")))
         #expect(report.version == nil)
         #expect(report.metadata.orgName == "acme.com")
-        #expect(report.policyPublished.policy == DMARCPolicy.none)
+        #expect(report.policyPublished.p == DMARCPolicy.none)
         #expect(report.records.first.map { ($0.count, $0.dkimAligned, $0.spfAligned) } ?? (0, true, false) == (2, false, true))
     }
 

@@ -2,6 +2,7 @@ import Auth
 import DNS
 import Foundation
 import Reporter
+import Store
 import Testing
 
 @Suite struct AggregateReportXMLWriterTests {
@@ -23,10 +24,10 @@ import Testing
         var report = try T.mixedReport()
         report.metadata.extraContactInfo = "Call <postmaster> & ask for \"DMARC\""
         report.metadata.error = "sp=maybe: not a policy\nsecond line\r\nthird"
-        report.policyPublished = AggregateReport.PolicyPublished(
-            domain: "example.com", discoveryMethod: .psl, policy: .reject, subdomainPolicy: .quarantine,
-            nonExistentSubdomainPolicy: DMARCPolicy.none, dkimAlignment: .strict, spfAlignment: .relaxed, testing: true,
-            failureReportingOptions: "1:d:s")
+        report.policyDomain = "example.com"
+        report.policyPublished = HistoryRecord.PublishedPolicy(
+            p: .reject, sp: .quarantine, np: DMARCPolicy.none, adkim: .strict, aspf: .relaxed, isTesting: true,
+            failureReportOptions: "1:d:s", discoveryMethod: .psl)
         report.records[0].reasons = [.init(type: .other, comment: "a\u{1}b </comment>"), .init(type: .policyTestMode)]
         report.records[0].dkim = [.init(domain: "example.com", selector: nil, result: .softfail, humanResult: "x]]>y")]
 
@@ -70,7 +71,7 @@ extension AggregateReportXMLWriterTests {
         // envelope identifiers and without any authentication result.
         let report = AggregateReport(
             metadata: .init(orgName: "r", email: "e@r.example", reportID: "1", dateRange: T.window),
-            policyPublished: .init(domain: "example.com", policy: .none),
+            policyDomain: "example.com", policyPublished: .init(p: DMARCPolicy.none),
             records: [.init(sourceIP: IPAddress("192.0.2.1")!, count: 1, disposition: .none, dkimAligned: false,
                             spfAligned: false, headerFrom: "example.com")])
         try SchemaValidation.validate(AggregateReportXMLWriter.xml(report))

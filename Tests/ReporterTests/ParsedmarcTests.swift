@@ -1,5 +1,6 @@
 import Foundation
 import Reporter
+import Store
 import Testing
 import TestSupport
 
@@ -64,6 +65,38 @@ struct ParsedmarcTests {
         try Self.expectSame(try Self.parsedmarc(file: "report.eml", contents: message), as: report)
     }
 
+    @Test func parsedmarcCountsTheSchedulersReportAsTheHistoryDoes() async throws {
+        // Given a day of history: 7 messages from three addresses, two of them failing DMARC
+        let fixture = try Fixture()
+        let day = ReportSchedulerTests.dayStart
+        var records: [HistoryRecord] = []
+        for index in 0..<7 {
+            var record = Fixture.record(at: day.addingTimeInterval(Double(index) * 60), domain: "example.com",
+                                        clientIP: "192.0.2.\(index % 3 + 1)")
+            if index >= 5 {
+                record.dmarcResult = .fail
+                record.dkimAligned = false
+                record.spfAligned = false
+                record.disposition = .none
+            }
+            records.append(record)
+        }
+        try fixture.store.record(records)
+
+        // When the scheduler builds and sends the day's report, and parsedmarc reads the mail
+        await fixture.scheduler().runOnce(now: day.addingTimeInterval(86_400 + 120))
+        let mail = try #require(fixture.transport.sent.first)
+        let parsed = try Self.parsedmarc(file: "report.eml", contents: mail.message)
+
+        // Then it counts what the history holds, address by address and result by result
+        #expect(parsed.records.reduce(0) { $0 + $1.count } == records.count)
+        let theirs = Dictionary(parsed.records.map { ("\($0.source.ip_address) \($0.policy_evaluated.dkim)", $0.count) },
+                                uniquingKeysWith: +)
+        let ours = Dictionary(records.map { ("\($0.clientIP!) \($0.dkimAligned ? "pass" : "fail")", 1) }, uniquingKeysWith: +)
+        #expect(theirs == ours)
+        #expect(parsed.policy_published.domain == "example.com")
+    }
+
     static func parsedmarc(file name: String, contents: [UInt8]) throws -> Output.Report {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-parsedmarc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -77,8 +110,8 @@ struct ParsedmarcTests {
     static func expectSame(_ parsed: Output.Report, as report: AggregateReport) throws {
         #expect(parsed.report_metadata.report_id == report.metadata.reportID)
         #expect(parsed.report_metadata.org_name == report.metadata.orgName)
-        #expect(parsed.policy_published.domain == report.policyPublished.domain)
-        #expect(parsed.policy_published.p == report.policyPublished.policy.rawValue)
+        #expect(parsed.policy_published.domain == report.policyDomain)
+        #expect(parsed.policy_published.p == report.policyPublished.p?.rawValue)
         let theirs = parsed.records.map {
             "\($0.source.ip_address) \($0.count) \($0.policy_evaluated.disposition) \($0.policy_evaluated.dkim) \($0.policy_evaluated.spf) \($0.identifiers.header_from)"
         }

@@ -27,7 +27,7 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
     ///
     /// A size whose number does not fit in 64 bits (RFC 7489 §6.4 requires it to) is dropped
     /// and the URI kept, since RFC 9989 makes the size advisory at most.
-    init?(parsing element: Substring) {
+    public init?(parsing element: Substring) {
         var text = element
         var size: UInt64?
         if let bang = text.firstIndex(of: "!") {
