@@ -112,7 +112,7 @@ let package = Package(
             dependencies: ["Reporter", "Auth", "Store", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Store", "Auth", "TestSupport"]),
-        .testTarget(name: "E2ETests", dependencies: ["TestSupport", "Store", "Auth"], path: "Tests/E2E",
+        .testTarget(name: "E2ETests", dependencies: ["TestSupport", "Store", "Auth", "Reporter"], path: "Tests/E2E",
                     exclude: ["miltertest", "browser"]),
     ]
 )

@@ -4,7 +4,7 @@
 enum PageTemplates {
     static let all: [String: String] = [
         "layout": layout, "overview": overview, "messages": messages, "message": message,
-        "domains": domains, "domain": domain, "reports": reports, "error": error,
+        "domains": domains, "domain": domain, "reports": reports, "report": report, "error": error,
     ]
 
     static let layout = """
@@ -220,7 +220,44 @@ enum PageTemplates {
         """
 
     static let reports = """
-        <p>{{summary}}</p>
+        <p>Last report run: {{lastRun}}</p>
+        <p class="states">Deliveries: {{#states}}<a href="/reports{{#state}}?state={{state}}{{/state}}"{{#selected}} aria-current="page"{{/selected}}>{{label}} {{count}}</a> {{/states}}</p>
+        <table class="list">
+        <thead><tr><th>Policy domain</th><th>Window</th><th class="number">Messages</th><th class="number">Size</th><th>State</th><th>Deliveries</th></tr></thead>
+        <tbody>
+        {{#rows}}<tr>
+        <td><a href="/reports/{{id}}">{{policyDomain}}</a><br><small>{{reportID}}</small></td>
+        <td>{{window}}</td>
+        <td class="number">{{messages}}</td>
+        <td class="number">{{size}}</td>
+        <td class="{{state}}">{{state}}</td>
+        <td>{{#deliveries}}<div>{{destination}}: <span class="{{state}}">{{state}}</span> <small>{{when}} {{error}}</small></div>{{/deliveries}}</td>
+        </tr>{{/rows}}
+        {{^rows}}<tr><td colspan="6" class="empty">No aggregate reports in the outbox.</td></tr>{{/rows}}
+        </tbody>
+        </table>
+        <p class="pager">{{#older}}<a href="{{older}}">Older →</a>{{/older}}</p>
+        """
+
+    static let report = """
+        <table class="counts">
+        <tr><th>Policy domain</th><td>{{policyDomain}}</td></tr>
+        <tr><th>Report-ID</th><td>{{reportID}}</td></tr>
+        <tr><th>Window</th><td>{{window}}</td></tr>
+        <tr><th>Built</th><td>{{created}}</td></tr>
+        <tr><th>Messages</th><td>{{messages}}</td></tr>
+        <tr><th>File</th><td><a href="/reports/{{id}}/file">{{fileName}}</a> <small>{{size}}</small></td></tr>
+        <tr><th>State</th><td class="{{state}}">{{state}}</td></tr>
+        </table>
+        <h2>Deliveries</h2>
+        <table class="list">
+        <thead><tr><th>Destination</th><th>State</th><th class="number">Attempts</th><th>When</th><th>Last error</th></tr></thead>
+        <tbody>
+        {{#deliveries}}<tr><td>{{destination}}</td><td class="{{state}}">{{state}}</td><td class="number">{{attempts}}</td><td>{{when}}</td><td>{{error}}</td></tr>{{/deliveries}}
+        </tbody>
+        </table>
+        <h2>XML</h2>
+        <pre class="xml">{{xml}}</pre>
         """
 
     static let error = """
@@ -271,7 +308,10 @@ enum PageTemplates {
         .filter input, .filter select, .filter button { font: inherit; padding: .2rem .4rem; }
         .problem { color: var(--fail); }
         .pager a { margin-right: 1rem; }
-        pre.explanation { background: #fff; border: 1px solid var(--line); padding: .6rem; white-space: pre-wrap; }
+        pre.explanation, pre.xml { background: #fff; border: 1px solid var(--line); padding: .6rem; white-space: pre-wrap; }
+        pre.xml { font-size: .8rem; max-height: 40rem; overflow: auto; }
+        .states a { margin-right: .8rem; }
+        .states a[aria-current] { font-weight: 700; }
         svg.chart { background: #fff; border: 1px solid var(--line); max-width: 100%; height: auto; }
         svg.chart text { font: 11px system-ui, sans-serif; fill: var(--muted); }
         svg.chart .grid { stroke: var(--line); }

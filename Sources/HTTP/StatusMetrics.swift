@@ -17,6 +17,17 @@ struct StatusMetrics: Sendable {
         gauge("dmarcd_history_dropped_records", "Records dropped because the queue was full", writer.droppedRecords)
         gauge("dmarcd_history_database_bytes", "Size of the history database and its log", history.fileSize)
         gauge("dmarcd_healthy", "1 when /healthz answers 200", status.problems.isEmpty ? 1 : 0)
+        if let store = try? history.store() {
+            let deliveries = (try? store.outboxCounts()) ?? [:]
+            for state in OutboxReport.State.allCases {
+                gauge("dmarcd_report_deliveries", "Aggregate report deliveries in the outbox by state",
+                      deliveries[state] ?? 0, labels: [("state", state.rawValue)])
+            }
+            if let run = try? store.lastReportRun() {
+                gauge("dmarcd_report_last_run_timestamp_seconds", "When the report scheduler last ran",
+                      Int(run.time.timeIntervalSince1970))
+            }
+        }
         return registry.emitToBuffer()
     }
 

@@ -178,8 +178,10 @@ struct HealthModel: Encodable, Sendable {
     var droppedRecords: Int
     var lastCommit: Date?
     var lastError: String?
+    /// The report scheduler's last pass; nil before the first, or without the history.
+    var lastReportRun: ReportRunModel?
 
-    init(_ status: DaemonStatus, version: String, databaseBytes: Int, now: Date) {
+    init(_ status: DaemonStatus, version: String, databaseBytes: Int, lastReportRun: ReportRunModel?, now: Date) {
         problems = status.problems
         healthy = problems.isEmpty
         self.version = version
@@ -194,6 +196,7 @@ struct HealthModel: Encodable, Sendable {
         droppedRecords = status.historyWriter.droppedRecords
         lastCommit = status.historyWriter.lastCommit
         lastError = status.historyWriter.lastError
+        self.lastReportRun = lastReportRun
     }
 }
 

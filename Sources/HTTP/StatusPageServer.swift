@@ -64,8 +64,29 @@ public struct StatusPageServer: Service {
             let domain = Self.pathParameter("domain", context)
             return try await pages.html { try pages.domainPage(domain, now: Date()) }
         }
-        router.get("/reports") { _, _ in
-            try await pages.html { try pages.page("reports", title: "Reports out", body: ["summary": "No aggregate reports have been built yet."]) }
+        router.get("/reports") { request, _ in
+            try await pages.html { try pages.reportsPage(query: Self.query(request)) }
+        }
+        router.get("/reports/:id") { _, context in
+            let id = context.parameters.get("id", as: Int64.self) ?? 0
+            return try await pages.html { try pages.reportPage(id: id) }
+        }
+        router.get("/reports/:id/file") { _, context in
+            let id = context.parameters.get("id", as: Int64.self) ?? 0
+            let found = try? await onReader { () throws -> (String, Data)? in
+                let store = try pages.history.store()
+                guard let report = try store.outboxReport(id: id), let file = try store.outboxReportFile(id: id) else {
+                    return nil
+                }
+                return (report.fileName, file)
+            }
+            guard let (name, file) = found ?? nil else {
+                return htmlResponse(pages.errorPage(title: "Not found", message: "There is no such report."), status: .notFound)
+            }
+            // RFC 9990 file names hold only letters, digits, dots, hyphens and "!".
+            return Response(status: .ok, headers: [.contentType: "application/gzip",
+                                                   .contentDisposition: "attachment; filename=\"\(name)\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: file)))
         }
 
         router.get("/api/v1/overview") { _, _ in try await pages.json { try pages.overviewModel(now: Date()) } }
@@ -89,6 +110,13 @@ public struct StatusPageServer: Service {
         router.get("/api/v1/domains/:domain") { _, context in
             let domain = Self.pathParameter("domain", context)
             return try await pages.json { try pages.domainModel(domain, now: Date()) }
+        }
+        router.get("/api/v1/reports") { request, _ in
+            try await pages.json { try pages.reportsModel(query: Self.query(request)) }
+        }
+        router.get("/api/v1/reports/:id") { _, context in
+            let id = context.parameters.get("id", as: Int64.self) ?? 0
+            return try await pages.json { try pages.history.store().outboxReport(id: id).map(ReportModel.init) }
         }
         router.get("/api/v1/health") { _, _ in try await pages.json { pages.healthModel(now: Date()) } }
 

@@ -49,7 +49,7 @@ struct StatusPages: Sendable {
     func overviewPage(now: Date) throws -> String {
         let model = try overviewModel(now: now)
         let health = model.health
-        let body: [String: Any] = [
+        let body: [String: Any?] = [
             "periods": [("Last 24 hours", model.last24Hours), ("Last 7 days", model.last7Days),
                         ("Last 30 days", model.last30Days)].map { label, counts in
                 Self.countsView(counts).merging(["label": label]) { $1 }
@@ -63,7 +63,7 @@ struct StatusPages: Sendable {
             "databaseSize": ByteCountFormatter.string(fromByteCount: Int64(health.databaseBytes), countStyle: .file),
             "queue": "\(health.writerQueue) of \(health.writerQueueCapacity)",
             "lastCommit": health.lastCommit.map(StatusFormat.time) ?? "none yet",
-            "lastReportRun": "none yet",
+            "lastReportRun": health.lastReportRun?.summary ?? "none yet",
             "chart": Self.messagesChart(model.days, from: Self.startOfDay(now).addingTimeInterval(-Double(Self.chartDays - 1) * 86_400),
                                         caption: "Messages per day in the last 30 days by DMARC result"),
             "topDomains": model.topDomains.map { row in
@@ -130,12 +130,12 @@ struct StatusPages: Sendable {
             components.queryItems = items.isEmpty ? nil : items
             return components.string ?? "/messages"
         }
-        let body: [String: Any] = [
+        let body: [String: Any?] = [
             "since": query["since"] ?? "", "until": query["until"] ?? "", "domain": query["domain"] ?? "",
             "ip": query["ip"] ?? "",
             "results": Self.options(["pass", "fail", "none", "temperror", "permerror"], selected: query["result"]),
             "dispositions": Self.options(["pass", "none", "quarantine", "reject"], selected: query["disposition"]),
-            "problem": problem as Any,
+            "problem": problem,
             "rows": rows.map { message -> [String: Any] in
                 [
                     "id": message.id, "time": StatusFormat.time(message.time),
@@ -146,20 +146,20 @@ struct StatusPages: Sendable {
                     "dmarc": message.dmarc, "disposition": message.disposition,
                 ]
             },
-            "newest": (query["after"] != nil ? link(after: nil) : nil) as Any,
-            "older": (next.map { link(after: $0) }) as Any,
+            "newest": (query["after"] != nil ? link(after: nil) : nil),
+            "older": (next.map { link(after: $0) }),
         ]
         return try page("messages", title: "Messages", body: body)
     }
 
     func messagePage(id: Int64) throws -> String? {
         guard let message = try history.store().evaluation(id: id).map(MessageModel.init) else { return nil }
-        var body: [String: Any] = [
+        var body: [String: Any?] = [
             "explanation": message.explanation, "time": StatusFormat.time(message.time),
             "queueID": message.queueID ?? "", "clientIP": message.clientIP ?? "", "helo": message.helo ?? "",
             "mailFromDomain": message.mailFromDomain ?? "(null sender)",
             "recipientDomains": message.recipientDomains.joined(separator: ", "),
-            "from": message.from ?? "", "headerFromDomain": message.headerFromDomain as Any,
+            "from": message.from ?? "", "headerFromDomain": message.headerFromDomain,
             "subject": message.subject ?? "", "dmarc": message.dmarc,
             "spfAligned": message.spfAligned ? "yes" : "no", "dkimAligned": message.dkimAligned ? "yes" : "no",
             "requestedDisposition": message.requestedDisposition, "disposition": message.disposition,
@@ -191,13 +191,13 @@ struct StatusPages: Sendable {
 
     func domainsPage(offset: Int, now: Date) throws -> String {
         let (rows, total) = try domainsModel(offset: offset, now: now)
-        let body: [String: Any] = [
+        let body: [String: Any?] = [
             "total": StatusFormat.count(total),
             "rows": rows.map { row -> [String: Any] in
                 Self.countsView(row.counts).merging(["key": row.key.isEmpty ? "(none)" : row.key]) { $1 }
             },
-            "newer": (offset > 0 ? "/domains?offset=\(max(0, offset - Self.pageSize))" : nil) as Any,
-            "older": (offset + Self.pageSize < total ? "/domains?offset=\(offset + Self.pageSize)" : nil) as Any,
+            "newer": (offset > 0 ? "/domains?offset=\(max(0, offset - Self.pageSize))" : nil),
+            "older": (offset + Self.pageSize < total ? "/domains?offset=\(offset + Self.pageSize)" : nil),
         ]
         return try page("domains", title: "Domains", body: body)
     }
@@ -250,14 +250,17 @@ struct StatusPages: Sendable {
     // MARK: Health
 
     func healthModel(now: Date) -> HealthModel {
-        HealthModel(status(), version: settings.version, databaseBytes: history.fileSize, now: now)
+        let lastRun = try? history.store().lastReportRun().map(ReportRunModel.init)
+        return HealthModel(status(), version: settings.version, databaseBytes: history.fileSize,
+                           lastReportRun: lastRun ?? nil, now: now)
     }
 
     // MARK: Rendering
 
-    /// The page `name` with `body`, inside the layout.
-    func page(_ name: String, title: String, body: [String: Any]) throws -> String {
-        guard let content = library.render(body, withTemplate: name),
+    /// The page `name` with `body`, inside the layout. Keys whose value is nil are left out:
+    /// Mustache would take a nil inside `Any` for a value and show its sections.
+    func page(_ name: String, title: String, body: [String: Any?]) throws -> String {
+        guard let content = library.render(body.compactMapValues { $0 }, withTemplate: name),
               let html = library.render([
                   "title": title, "body": content, "version": settings.version, "host": hostName, name: true,
               ] as [String: Any], withTemplate: "layout")

@@ -30,6 +30,11 @@ public enum HTTPTestClient {
                       body: (try? String(contentsOf: bodyFile, encoding: .utf8)) ?? "")
     }
 
+    /// The body of a 200 answer, byte for byte.
+    public static func getBytes(_ url: String) throws -> Data {
+        Data(try TestProgram.run(["/usr/bin/curl", "-s", "-f", "--max-time", "30", url]))
+    }
+
     /// Asks `url` until it answers at all, for up to `timeout` seconds.
     public static func waitUntilAnswering(_ url: String, timeout: TimeInterval = 20) throws {
         let deadline = Date().addingTimeInterval(timeout)

@@ -1,5 +1,6 @@
 import Auth
 import Foundation
+import Reporter
 import Store
 import Testing
 import TestSupport
@@ -20,7 +21,7 @@ struct StatusPageBrowserTests {
         subject: "<img src=x onerror=alert(2)>", explanation: "DMARC fail: <script>alert(3)</script>")
 
     /// The built dmarcd with its status page on a free port over a history of 3,000 messages
-    /// from 40 domains and the hostile one.
+    /// from 40 domains and the hostile one, and one aggregate report in the outbox.
     final class Site {
         let daemon: DaemonUnderTest
         let store: HistoryStore
@@ -35,6 +36,13 @@ struct StatusPageBrowserTests {
             var history = SyntheticHistory(domains: 40, days: 29)
             try history.write(3_000, to: store)
             try store.record(StatusPageBrowserTests.hostile)
+            let yesterday = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 86_400).rounded(.down) * 86_400 - 86_400)
+            let xml = "<?xml version=\"1.0\"?>\n<feedback><report_metadata><report_id>R-1</report_id></report_metadata></feedback>\n"
+            try store.closeReportWindow(from: yesterday, to: yesterday + 86_400, reports: [
+                NewOutboxReport(reportID: "R-1", policyDomain: "sender0.example", fileName: "R-1.xml.gz", messageCount: 40,
+                                file: Data(try ReportCompression.gzip(Array(xml.utf8))),
+                                destinations: ["mailto:dmarc@sender0.example"]),
+            ], at: yesterday + 86_500)
             let httpPort = try FreePort.udpAndTCP()
             let milterPort = try FreePort.udpAndTCP()
             baseURL = "http://127.0.0.1:\(httpPort)"
@@ -101,6 +109,7 @@ struct StatusPageBrowserTests {
     @Test func everyPageLoadsWithoutErrorsAndShowsTheHistory() throws {
         let site = try Site()
         let hostileID = try #require(try site.store.evaluations(HistoryFilter(clientIP: "192.0.2.66")).first?.id)
+        let reportID = try #require(try site.store.outboxReports().first?.id)
         let filtered = try site.store.evaluations(HistoryFilter(domain: "sender1.example", result: .fail), limit: 50)
         let domains = try site.store.evaluations(limit: 10_000).compactMap(\.headerFromDomain)
         let pages: [(path: String, screenshot: String, evaluate: [String: String])] = [
@@ -119,7 +128,8 @@ struct StatusPageBrowserTests {
             ("/domains/sender0.example", "domain.png", ["rows": Self.rows, "charts": "document.querySelectorAll('svg.chart').length"]),
             ("/domains/quo%22te'.example", "domain-hostile.png", ["scripts": "document.querySelectorAll('script, img').length",
                                                                  "title": "document.querySelector('h1').textContent"]),
-            ("/reports", "reports.png", [:]),
+            ("/reports", "reports.png", ["rows": Self.rows]),
+            ("/reports/\(reportID)", "report.png", ["xml": "document.querySelector('pre.xml').textContent"]),
         ]
         let results = try Self.load(pages, from: site)
         for (path, result) in results {
@@ -144,6 +154,8 @@ struct StatusPageBrowserTests {
         #expect(hostilePage?.values["scripts"]?.number == 0)
         #expect(hostilePage?.values["from"]?.text == Self.hostile.fromField)
         #expect(hostilePage?.values["explanation"]?.text == Self.hostile.explanation)
+        #expect(results["/reports"]?.values["rows"]?.number == 1)
+        #expect(results["/reports/\(reportID)"]?.values["xml"]?.text?.contains("<report_id>R-1</report_id>") == true)
         #expect(results["/domains/quo%22te'.example"]?.values["scripts"]?.number == 0)
         #expect(results["/domains/quo%22te'.example"]?.values["title"]?.text == "quo\"te'.example")
     }

@@ -77,6 +77,10 @@ struct StatusPageServerTests {
         let expected = try server.store.evaluations(HistoryFilter(domain: "sender1.example", result: .fail), limit: 50).count
         #expect(rows == expected)
         #expect(try server.get("/messages?result=maybe").body.contains("is not a DMARC result"))
+        let unfiltered = try server.get("/messages").body
+        #expect(!unfiltered.contains("class=\"problem\""))
+        #expect(!unfiltered.contains(">Newest<"), "the first page links to older ones only")
+        #expect(unfiltered.contains("Older →"))
     }
 
     @Test func theOverviewCountsAgreeWithTheHistory() async throws {
