@@ -11,6 +11,7 @@ struct ReloadService: Service {
     static let keysAppliedAtStart: Set<String> = [
         "Socket", "UMask", "UserID", "HTTPListen", "DatabasePath", "HistoryRetention",
         "Nameservers", "DNSTimeout", "DNSSECTrustAnchorFile", "LogLevel",
+        "FailureReports", "FailureReportsBcc", "FailureReportsOnNone", "FailureReportsSentBy",
     ]
 
     /// SIGHUP, trapped before the daemon says it is ready so that an early signal is not fatal.
