@@ -167,9 +167,9 @@ public struct FailureReport: Sendable, Hashable {
         if let ip = original.sourceIP { fields.append("Source-IP: \(ip)") }
         fields.append("Reported-Domain: \(domain)")
         // RFC 6591 §3.1: "MUST reflect only a single authentication method's result", the one
-        // reported, here DMARC.
+        // reported, here DMARC. Unfolded: parsedmarc reads only the first line of a field.
         let result = AuthenticationResultsHeader(authservID: verdict.authservID, results: [dmarc.authenticationResult])
-        fields.append("Authentication-Results: " + result.renderFolded(lineEnd: "\r\n"))
+        fields.append("Authentication-Results: " + result.render())
         fields.append("Auth-Failure: dmarc")
         fields.append("Identity-Alignment: \(identityAlignment)")
         if let signature = failedAlignedSignature, let signingDomain = signature.domain,

@@ -112,7 +112,7 @@ struct FailureReportDaemonTests {
             "Original-Rcpt-To: <postmaster@mx.example.test>",
             "Source-IP: 203.0.113.9",
             "Reported-Domain: example.com",
-            "Authentication-Results: mx.example.test; dmarc=fail (p=reject dis=reject)\r\n\theader.from=example.com",
+            "Authentication-Results: mx.example.test; dmarc=fail (p=reject dis=reject) header.from=example.com",
             "Auth-Failure: dmarc",
             "Identity-Alignment: dkim, spf",
             "SPF-DNS: txt : example.com : \"v=spf1 ip4:192.0.2.0/24 -all\"",
