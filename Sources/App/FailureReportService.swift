@@ -85,7 +85,7 @@ final class FailureReportService: Service, Sendable {
         let name = Self.name(of: job.candidate)
         let now = Date()
         var report = FailureReport(
-            from: settings.sender, to: job.uris.compactMap(\.mailtoAddress), reporter: settings.reporter,
+            from: settings.sender, to: [settings.sender], reporter: settings.reporter,
             userAgent: settings.userAgent,
             reportID: "\(Int(now.timeIntervalSince1970)).\(sequence).\(String(UInt32.random(in: .min ... .max), radix: 16))",
             date: now,
@@ -94,10 +94,12 @@ final class FailureReportService: Service, Sendable {
                             headerBlock: job.candidate.headerBlock),
             verdict: evaluation.verdict, deliveryResult: Self.deliveryResult(of: evaluation.disposition),
             spfRecords: await spfRecords(for: evaluation.verdict))
-        if report.to.isEmpty { report.to = settings.copyAddresses }
+        // The size a `!size` limit is held against: the report with the published addresses in
+        // its To: field, which may not all be usable, so they are counted rather than written.
         let draftSize: Int
         do {
             draftSize = try report.message().count
+                + job.uris.compactMap(\.mailtoAddress).reduce(0) { $0 + $1.utf8.count + 2 }
         } catch {
             logger.warning("\(name): no failure report: \(error)")
             return

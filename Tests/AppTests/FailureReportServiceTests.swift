@@ -42,9 +42,10 @@ import Testing
         var all: [String] { lines.withLock { $0 } }
     }
 
-    static func candidate(queueID: String, result: DMARCResult) throws -> FailureReportCandidate {
+    static func candidate(queueID: String, result: DMARCResult,
+                          record: String = "v=DMARC1; p=reject; ruf=mailto:ruf@example.com") throws -> FailureReportCandidate {
         var dmarc = DMARCOutcome(result: result, disposition: result == .fail ? .reject : .none, authorDomain: "example.com")
-        dmarc.record = try DMARCRecord(parsing: "v=DMARC1; p=reject; ruf=mailto:ruf@example.com")
+        dmarc.record = try DMARCRecord(parsing: record)
         dmarc.policyDomain = "example.com"
         if result == .pass {
             dmarc.dkim = [DMARCIdentifierCheck(mechanism: .dkim(selector: "s"), domain: "example.com", result: .pass,
@@ -97,5 +98,24 @@ import Testing
         #expect(log.all.contains { $0.contains("FAIL0: from=example.com: failure report sent to ruf@example.com") })
         #expect(log.all.contains { $0.contains("FAIL1: from=example.com: failure report sent to ruf@example.com") })
         #expect(!log.all.contains { $0.contains("PASS") })
+    }
+
+    @Test("an unusable ruf address or one whose size limit the report passes is skipped; the others still get it")
+    func unusableDestinations() async throws {
+        let transport = RecordingTransport()
+        let log = LogLines()
+        let service = try Self.service(transport: transport, log: log, queueCapacity: 2)
+        service.offer(try Self.candidate(
+            queueID: "FAIL", result: .fail,
+            record: "v=DMARC1; p=reject; ruf=mailto:a%0Ab@example.com,mailto:small@example.com!500,mailto:ruf@example.com"))
+        let running = Task { await service.run() }
+        let deadline = Date().addingTimeInterval(10)
+        while transport.sent.withLock({ $0.isEmpty }), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        running.cancel()
+        await running.value
+
+        #expect(transport.sent.withLock { $0.map(\.to) } == [["ruf@example.com"]])
+        #expect(log.all.contains { $0.contains("mailto:a%0Ab@example.com: skipped, no usable address") })
+        #expect(log.all.contains { $0.contains("mailto:small@example.com!500: skipped, the report mail has") })
     }
 }
