@@ -38,8 +38,11 @@ struct Daemon {
         let history = configuration.historyWriter(logger: logger)
         let reportScheduler = configuration.aggregateReports
             ? try configuration.reportScheduler(resolver: resolver, hostName: hostName, logger: logger) : nil
+        let failureReports = try configuration.failureReportService(resolver: resolver, hostName: hostName, logger: logger)
+        var offerFailureReport: (@Sendable (FailureReportCandidate) -> Void)?
+        if let failureReports { offerFailureReport = { failureReports.offer($0) } }
         let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger,
-                                       recordEvaluation: { history.enqueue($0) })
+                                       recordEvaluation: { history.enqueue($0) }, offerFailureReport: offerFailureReport)
         if let mask = configuration.umask {
             // Before the sockets are bound: a local: socket's mode comes from the mask.
             umask(mode_t(mask))
@@ -61,6 +64,8 @@ struct Daemon {
             \(configuration.httpListenAddress.map { "status page on http://\($0)/" } ?? "no status page (HTTPListen none)")
             """)
         let notifier = SystemdNotifier()
+        let failureReportServices: [ServiceGroupConfiguration.ServiceConfiguration] =
+            failureReports.map { [.init(service: $0)] } ?? []
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: SystemdService(notifier: notifier, status: "milter listening on \(addresses)")),
@@ -68,6 +73,7 @@ struct Daemon {
                 // Before the milter: the group stops services in reverse order, so the last
                 // messages are recorded before the history writes its queue out.
                 .init(service: HistoryService(writer: history, path: configuration.databasePath, logger: logger)),
+            ] + failureReportServices + [
                 .init(service: MilterService(servers: servers)),
             ] + (statusPage.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                 .init(service: ReloadService(signals: hangups, options: options, running: configuration,

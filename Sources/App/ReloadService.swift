@@ -15,6 +15,7 @@ struct ReloadService: Service {
         "AggregateReports", "ReportingOrganization", "ReportEmail", "ReportContactInfo", "ReportInterval",
         "ReportRetryTime", "ReportDailyLimit", "ReportCommand", "NoReportsList", "ReportURIsPerDomain",
         "ReportSMTPHost", "ReportSMTPTLS", "ReportSMTPCAFile", "ReportSMTPUser", "ReportSMTPPasswordFile",
+        "FailureReports", "FailureReportsBcc", "FailureReportsOnNone", "FailureReportsSentBy",
     ]
 
     /// SIGHUP, trapped before the daemon says it is ready so that an early signal is not fatal.

@@ -16,15 +16,20 @@ public struct DMARCMilterFilter: MilterMessageFilter {
     private let currentSettings: SharedSettings
     private let logger: Logger
     private let recordEvaluation: @Sendable (MessageEvaluation) -> Void
+    private let offerFailureReport: (@Sendable (FailureReportCandidate) -> Void)?
 
     /// A filter that looks names up with `resolver`, logs one line per checked message and hands
-    /// each message's evaluation to `recordEvaluation`, which must not block.
+    /// each message's evaluation to `recordEvaluation`, which must not block. With
+    /// `offerFailureReport` each message keeps its recipients and header block, and one whose
+    /// From: domain has a DMARC record is offered for a failure report; that must not block either.
     public init(resolver: any DNSResolver, settings: MilterFilterSettings, logger: Logger,
-                recordEvaluation: @escaping @Sendable (MessageEvaluation) -> Void = { _ in }) {
+                recordEvaluation: @escaping @Sendable (MessageEvaluation) -> Void = { _ in },
+                offerFailureReport: (@Sendable (FailureReportCandidate) -> Void)? = nil) {
         self.resolver = resolver
         currentSettings = SharedSettings(settings)
         self.logger = logger
         self.recordEvaluation = recordEvaluation
+        self.offerFailureReport = offerFailureReport
     }
 
     /// The settings new connections and messages are checked with.
@@ -68,7 +73,8 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             clientIP: connection.clientIP, helo: connection.helo, mailFrom: envelope.sender)
         let check = MessageAuthenticator(resolver: resolver, settings: authenticatorSettings, envelope: authenticatorEnvelope)
         return Message(check: check, envelope: authenticatorEnvelope, settings: settings, logger: logger,
-                       recordEvaluation: recordEvaluation,
+                       recordEvaluation: recordEvaluation, offerFailureReport: offerFailureReport,
+                       failureReportMaterial: offerFailureReport == nil ? nil : FailureReportMaterial(),
                        client: connection.clientIP.map { "\($0)" } ?? connection.address.description,
                        headerLeadingSpace: connection.headerLeadingSpace, queueID: envelope.macros["i"])
     }
@@ -89,6 +95,10 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         let settings: MilterFilterSettings
         let logger: Logger
         let recordEvaluation: @Sendable (MessageEvaluation) -> Void
+        let offerFailureReport: (@Sendable (FailureReportCandidate) -> Void)?
+        /// Kept only when failure reports are on: they are the only use of every recipient and
+        /// the whole header block.
+        var failureReportMaterial: FailureReportMaterial?
         /// The client's IP address for log lines, or how the MTA described an unknown one.
         let client: String
         let headerLeadingSpace: Bool
@@ -99,6 +109,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         var subject: String?
 
         public mutating func recipient(_ address: String) {
+            failureReportMaterial?.recipient(address)
             if let domain = MessageEvaluation.domain(ofAddress: address), !recipientDomains.contains(domain) {
                 recipientDomains.append(domain)
             }
@@ -110,6 +121,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             let field = HeaderField(milterName: name, value: value, leadingSpaceStripped: !headerLeadingSpace)
             if fromField == nil, field.hasName("From") { fromField = MessageEvaluation.keptValue(of: field) }
             if subject == nil, field.hasName("Subject") { subject = MessageEvaluation.keptValue(of: field) }
+            failureReportMaterial?.header(field)
             check.header(field)
         }
 
@@ -186,11 +198,16 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             }
             let override = Self.override(of: verdict, applied: disposition)
             MilterMetrics.countMessage(result: dmarc.result, disposition: disposition)
-            recordEvaluation(MessageEvaluation(
+            let evaluation = MessageEvaluation(
                 time: Date(), queueID: queue == "NOQUEUE" ? nil : queue, envelope: envelope,
                 recipientDomains: recipientDomains, verdict: verdict, disposition: disposition,
                 overrideReason: override?.reason, overrideComment: override?.comment,
-                fromField: fromField, subject: subject))
+                fromField: fromField, subject: subject)
+            recordEvaluation(evaluation)
+            if let offerFailureReport, let material = failureReportMaterial, dmarc.record != nil {
+                offerFailureReport(FailureReportCandidate(evaluation: evaluation, recipients: material.recipients,
+                                                          headerBlock: material.headerBlock))
+            }
             logger.info("""
                 \(queue): client=\(client) from=\(domain) dmarc=\(dmarc.result) \
                 disposition=\(dmarc.disposition) \(Self.action(for: disposition)): \(dmarc.reason)

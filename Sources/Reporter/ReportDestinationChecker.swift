@@ -32,6 +32,19 @@ public struct ReportDestinationChecker: Sendable {
         self.settings = settings
     }
 
+    /// Which kind of report the URIs are for, and so which tag of a destination's
+    /// `_report._dmarc` record may name another address.
+    public enum ReportKind: Sendable, Hashable {
+        /// `rua` (RFC 9990 §4).
+        case aggregate
+        /// `ruf`: RFC 9991 §5 runs the RFC 9990 §4 procedure with ruf in place of rua.
+        case failure
+
+        func uris(in record: DMARCRecord) -> [DMARCReportURI] {
+            self == .aggregate ? record.aggregateReportURIs : record.failureReportURIs
+        }
+    }
+
     /// The decision for each URI of `uris`, in published order (RFC 9990 §3.5), for a report
     /// about `policyDomain` (the domain whose `_dmarc` record held the URIs) whose complete
     /// message has `messageSize` bytes.
@@ -39,7 +52,8 @@ public struct ReportDestinationChecker: Sendable {
     /// The size limit is the obsolete `!size` suffix; RFC 9989 §4.8 lets reporters ignore it,
     /// but a destination that published one has said larger mail will bounce, so such a report
     /// is skipped for that URI alone and the other destinations still get it.
-    public func destinations(policyDomain: String, uris: [DMARCReportURI], messageSize: Int) async -> [ReportDestination] {
+    public func destinations(policyDomain: String, uris: [DMARCReportURI], messageSize: Int,
+                             kind: ReportKind = .aggregate) async -> [ReportDestination] {
         var results: [ReportDestination] = []
         var supported = 0
         var policyOrganizationalDomain: Result<String, DMARCLookupFailure>?
@@ -61,7 +75,8 @@ public struct ReportDestinationChecker: Sendable {
                 policyOrganizationalDomain = await organizationalDomain(of: policyDomain)
             }
             let decision = await decide(address: address, host: host, limit: uri.maximumSize, policyDomain: policyDomain,
-                                        policyOrganizationalDomain: policyOrganizationalDomain!, messageSize: messageSize)
+                                        policyOrganizationalDomain: policyOrganizationalDomain!, messageSize: messageSize,
+                                        kind: kind)
             results.append(ReportDestination(uri: uri, decision: decision))
         }
         return results
@@ -69,7 +84,7 @@ public struct ReportDestinationChecker: Sendable {
 
     private func decide(address: String, host: String, limit: UInt64?, policyDomain: String,
                         policyOrganizationalDomain: Result<String, DMARCLookupFailure>,
-                        messageSize: Int) async -> ReportDestination.Decision {
+                        messageSize: Int, kind: ReportKind) async -> ReportDestination.Decision {
         if let skip = check(address: address, limit: limit, messageSize: messageSize) { return .skipped(skip) }
         let sameOrganization: Bool
         switch (policyOrganizationalDomain, await organizationalDomain(of: host)) {
@@ -83,7 +98,7 @@ public struct ReportDestinationChecker: Sendable {
         }
         if sameOrganization { return .accepted(address: address) }
         return await verifyExternal(address: address, host: host, limit: limit, policyDomain: policyDomain,
-                                    messageSize: messageSize)
+                                    messageSize: messageSize, kind: kind)
     }
 
     /// The exclusion list and the size limit, which apply to the published address and to any
@@ -96,7 +111,7 @@ public struct ReportDestinationChecker: Sendable {
 
     /// RFC 9990 §4 steps 1-9 for a destination outside the policy's Organizational Domain.
     private func verifyExternal(address: String, host: String, limit: UInt64?, policyDomain: String,
-                                messageSize: Int) async -> ReportDestination.Decision {
+                                messageSize: Int, kind: ReportKind) async -> ReportDestination.Decision {
         // Step 3: the policy domain as an A-label; step 4: a name over DNS limits cannot confirm.
         guard let policyName = DMARCDomainName.normalized(policyDomain),
             let name = DMARCDomainName.normalized("\(policyName)._report._dmarc.\(host)")
@@ -116,7 +131,7 @@ public struct ReportDestinationChecker: Sendable {
             return .skipped(.notAuthorized("no TXT record starting with v=DMARC1 at \(name)"))
         }
         // Step 9: an override must keep the destination host; one naming another host voids both.
-        guard let override = record.aggregateReportURIs.first else { return .accepted(address: address) }
+        guard let override = kind.uris(in: record).first else { return .accepted(address: address) }
         guard override.scheme == "mailto", let overrideAddress = override.mailtoAddress, Self.isUsable(overrideAddress),
             Self.host(of: overrideAddress) == host
         else {

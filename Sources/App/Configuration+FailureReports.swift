@@ -1,0 +1,28 @@
+import DNS
+import Foundation
+import Logging
+import Reporter
+
+extension Configuration {
+    /// RFC 9991 §8.1: failure reports one destination address gets per hour at most.
+    static let failureReportsPerDestinationPerHour = 10
+    /// Failure reports that may wait to be sent; a flood beyond this is dropped.
+    static let failureReportQueueCapacity = 1000
+
+    /// The failure report sender when `FailureReports` is on: `FailureReportsSentBy` (else
+    /// dmarcd's user at this host) as the sender, `FailureReportsBcc`, `FailureReportsOnNone`,
+    /// the `ruf` destinations checked like `rua` ones, through the report transport.
+    func failureReportService(resolver: any DNSResolver, hostName: String, logger: Logger) throws
+        -> FailureReportService? {
+        guard failureReports else { return nil }
+        let settings = FailureReportService.Settings(
+            sender: failureReportsSentBy ?? "\(NSUserName())@\(hostName)",
+            copyAddresses: failureReportsBcc, reporter: hostName, userAgent: "dmarcd/\(DmarcdVersion.current)",
+            policy: FailureReportPolicy(reportsOnNone: failureReportsOnNone, hasCopyAddresses: !failureReportsBcc.isEmpty),
+            reportsPerDestinationPerHour: Self.failureReportsPerDestinationPerHour,
+            queueCapacity: Self.failureReportQueueCapacity)
+        return FailureReportService(settings: settings, transport: try reportTransport(hostName: hostName),
+                                    destinations: try reportDestinationChecker(resolver: resolver),
+                                    resolver: resolver, logger: logger)
+    }
+}

@@ -1,0 +1,174 @@
+import Auth
+import DNS
+import Foundation
+import Logging
+import Milter
+import Reporter
+import ServiceLifecycle
+
+/// Sends DMARC failure reports (RFC 9991) without ever slowing mail: the milter offers each
+/// checked message with ``offer(_:)``, which decides at once and only queues; one task builds,
+/// checks the destinations of and sends each queued report, one after the other.
+final class FailureReportService: Service, Sendable {
+    struct Settings: Sendable {
+        /// The From: and envelope sender of reports.
+        var sender: String
+        /// `FailureReportsBcc`: addresses that get every report.
+        var copyAddresses: [String]
+        /// This host's name, for the Message-ID and the text part.
+        var reporter: String
+        var userAgent: String
+        var policy: FailureReportPolicy
+        /// RFC 9991 §8.1: reports per destination address per hour; the rest are discarded.
+        var reportsPerDestinationPerHour: Int
+        /// Reports waiting to be sent; offers beyond this are dropped.
+        var queueCapacity: Int
+    }
+
+    /// One report waiting in the queue.
+    struct Job: Sendable {
+        var candidate: FailureReportCandidate
+        var policyDomain: String
+        var uris: [DMARCReportURI]
+    }
+
+    private let settings: Settings
+    private let transport: any ReportTransport
+    private let destinations: ReportDestinationChecker
+    private let resolver: any DNSResolver
+    private let logger: Logger
+    private let jobs: AsyncStream<Job>
+    private let queue: AsyncStream<Job>.Continuation
+
+    init(settings: Settings, transport: any ReportTransport, destinations: ReportDestinationChecker,
+         resolver: any DNSResolver, logger: Logger) {
+        self.settings = settings
+        self.transport = transport
+        self.destinations = destinations
+        self.resolver = resolver
+        self.logger = logger
+        (jobs, queue) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .bufferingOldest(settings.queueCapacity))
+    }
+
+    /// Queues a report for `candidate` when its policy asks for one; never waits.
+    func offer(_ candidate: FailureReportCandidate) {
+        let decision = settings.policy.decision(for: candidate.evaluation.verdict)
+        guard case .report(let policyDomain, let uris) = decision else {
+            if candidate.evaluation.verdict.dmarc.result == .fail, case .skip(let reason) = decision {
+                logger.debug("\(Self.name(of: candidate)): no failure report: \(reason)")
+            }
+            return
+        }
+        if case .dropped = queue.yield(Job(candidate: candidate, policyDomain: policyDomain, uris: uris)) {
+            logger.warning("\(Self.name(of: candidate)): failure report dropped: \(settings.queueCapacity) reports are waiting")
+        }
+    }
+
+    func run() async {
+        await withGracefulShutdownHandler {
+            var limiter = FailureReportRateLimiter(reportsPerDestination: settings.reportsPerDestinationPerHour)
+            var sequence = 0
+            for await job in jobs {
+                sequence += 1
+                await send(job, sequence: sequence, limiter: &limiter)
+            }
+        } onGracefulShutdown: {
+            // Reports already queued still go out within the shutdown grace period.
+            self.queue.finish()
+        }
+    }
+
+    /// Builds the report, keeps the destinations that pass the RFC 9991 §5 check and the rate
+    /// limit, and hands it to the transport once.
+    func send(_ job: Job, sequence: Int, limiter: inout FailureReportRateLimiter) async {
+        let evaluation = job.candidate.evaluation
+        let name = Self.name(of: job.candidate)
+        let now = Date()
+        var report = FailureReport(
+            from: settings.sender, to: [settings.sender], reporter: settings.reporter,
+            userAgent: settings.userAgent,
+            reportID: "\(Int(now.timeIntervalSince1970)).\(sequence).\(String(UInt32.random(in: .min ... .max), radix: 16))",
+            date: now,
+            original: .init(mailFrom: evaluation.envelope.mailFrom, recipients: job.candidate.recipients,
+                            sourceIP: evaluation.envelope.clientIP, arrivalDate: evaluation.time,
+                            headerBlock: job.candidate.headerBlock),
+            verdict: evaluation.verdict, deliveryResult: Self.deliveryResult(of: evaluation.disposition),
+            spfRecords: await spfRecords(for: evaluation.verdict))
+        // The size a `!size` limit is held against: the report with the published addresses in
+        // its To: field, which may not all be usable, so they are counted rather than written.
+        let draftSize: Int
+        do {
+            draftSize = try report.message().count
+                + job.uris.compactMap(\.mailtoAddress).reduce(0) { $0 + $1.utf8.count + 2 }
+        } catch {
+            logger.warning("\(name): no failure report: \(error)")
+            return
+        }
+        var accepted: [String] = []
+        for destination in await destinations.destinations(policyDomain: job.policyDomain, uris: job.uris,
+                                                           messageSize: draftSize, kind: .failure) {
+            if let address = destination.address {
+                accepted.append(address)
+            } else {
+                logger.info("\(name): failure report to \(destination)")
+            }
+        }
+        var recipients: [String] = []
+        for address in accepted + settings.copyAddresses
+        where !recipients.contains(where: { $0.caseInsensitiveCompare(address) == .orderedSame }) {
+            if limiter.admit(address, at: now) {
+                recipients.append(address)
+            } else {
+                logger.info("""
+                    \(name): no failure report to \(address): it had \(settings.reportsPerDestinationPerHour) \
+                    in the last hour
+                    """)
+            }
+        }
+        guard !recipients.isEmpty else { return }
+        let visible = recipients.filter { accepted.contains($0) }
+        report.to = visible.isEmpty ? recipients : visible
+        do {
+            try await transport.send(try report.message(), from: settings.sender, to: recipients)
+            logger.info("\(name): failure report sent to \(recipients.joined(separator: ", "))")
+        } catch {
+            logger.warning("\(name): failure report to \(recipients.joined(separator: ", ")) not sent: \(error)")
+        }
+    }
+
+    /// The SPF records behind a failed SPF result, for `SPF-DNS` (RFC 6591 §3.2.6): the checked
+    /// domain's and those of the includes that matched. They come from the resolver's cache as
+    /// a rule, since the check has just asked for them.
+    func spfRecords(for verdict: MessageVerdict) async -> [FailureReport.SPFRecordText] {
+        guard let spf = verdict.spf, spf.result != .pass else { return [] }
+        var domains = [spf.domain]
+        for match in spf.matches where !domains.contains(match.domain) { domains.append(match.domain) }
+        var records: [FailureReport.SPFRecordText] = []
+        for domain in domains.prefix(10) {
+            guard let answer = try? await resolver.txt(domain) else { continue }
+            // RFC 7208 §4.5: the record starts with "v=spf1" followed by a space or its end.
+            for record in answer.records.map(\.text) {
+                let lowered = record.lowercased()
+                if lowered == "v=spf1" || lowered.hasPrefix("v=spf1 ") {
+                    records.append(.init(domain: domain, text: record))
+                }
+            }
+        }
+        return records
+    }
+
+    /// RFC 6591 §3.2.2 for what the milter did.
+    static func deliveryResult(of disposition: MessageEvaluation.Disposition) -> FailureReport.DeliveryResult {
+        switch disposition {
+        case .reject: .reject
+        case .quarantine: .policy
+        case .pass, .none: .delivered
+        }
+    }
+
+    /// The message as log lines name it: its queue id and From: domain.
+    static func name(of candidate: FailureReportCandidate) -> String {
+        let evaluation = candidate.evaluation
+        return "\(evaluation.queueID ?? "NOQUEUE"): from=\(evaluation.verdict.dmarc.authorDomain ?? "-")"
+    }
+}

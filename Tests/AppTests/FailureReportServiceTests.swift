@@ -1,0 +1,121 @@
+import Auth
+import DNS
+import Foundation
+import Logging
+import Milter
+import Reporter
+import Synchronization
+import Testing
+@testable import App
+
+/// The failure report sender on its own: offers never wait, a full queue drops with a log line,
+/// and only messages the policy asks a report for are queued.
+@Suite struct FailureReportServiceTests {
+    /// Keeps every message handed to it.
+    final class RecordingTransport: ReportTransport {
+        let sent = Mutex<[(message: [UInt8], from: String, to: [String])]>([])
+
+        func send(_ message: [UInt8], from: String, to: [String]) async throws(TransportError) {
+            sent.withLock { $0.append((message, from, to)) }
+        }
+    }
+
+    /// Keeps every log line.
+    struct RecordingLogHandler: LogHandler {
+        let log: LogLines
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .debug
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+                 file: String, function: String, line: UInt) {
+            log.lines.withLock { $0.append("\(level): \(message)") }
+        }
+    }
+
+    final class LogLines: Sendable {
+        let lines = Mutex<[String]>([])
+        var all: [String] { lines.withLock { $0 } }
+    }
+
+    static func candidate(queueID: String, result: DMARCResult,
+                          record: String = "v=DMARC1; p=reject; ruf=mailto:ruf@example.com") throws -> FailureReportCandidate {
+        var dmarc = DMARCOutcome(result: result, disposition: result == .fail ? .reject : .none, authorDomain: "example.com")
+        dmarc.record = try DMARCRecord(parsing: record)
+        dmarc.policyDomain = "example.com"
+        if result == .pass {
+            dmarc.dkim = [DMARCIdentifierCheck(mechanism: .dkim(selector: "s"), domain: "example.com", result: .pass,
+                                               mode: .relaxed, alignment: .strict)]
+        }
+        let verdict = MessageVerdict(authservID: "mx.example.test", spf: nil, dkim: [], dmarc: dmarc,
+                                     forgedAuthenticationResults: [])
+        let evaluation = MessageEvaluation(
+            time: Date(), queueID: queueID,
+            envelope: .init(clientIP: IPAddress("203.0.113.9"), helo: "mail.example.com", mailFrom: "<a@example.com>"),
+            recipientDomains: ["mx.example.test"], verdict: verdict, disposition: .none)
+        return FailureReportCandidate(evaluation: evaluation, recipients: ["<postmaster@mx.example.test>"],
+                                      headerBlock: Array("From: a@example.com\r\n".utf8))
+    }
+
+    static func service(transport: RecordingTransport, log: LogLines, queueCapacity: Int) throws -> FailureReportService {
+        let resolver = try StaticResolver(zone: "_dmarc.example.com. TXT \"v=DMARC1; p=reject\"")
+        let settings = FailureReportService.Settings(
+            sender: "dmarc-reports@mx.example.test", copyAddresses: [], reporter: "mx.example.test",
+            userAgent: "dmarcd/test", policy: FailureReportPolicy(), reportsPerDestinationPerHour: 10,
+            queueCapacity: queueCapacity)
+        let logger = Logger(label: "test") { _ in RecordingLogHandler(log: log) }
+        return FailureReportService(
+            settings: settings, transport: transport,
+            destinations: ReportDestinationChecker(resolver: resolver, organizationalDomains: DMARCEvaluator(resolver: resolver)),
+            resolver: resolver, logger: logger)
+    }
+
+    @Test("a full queue drops reports with a log line; passing mail is never queued")
+    func boundedQueue() async throws {
+        let transport = RecordingTransport()
+        let log = LogLines()
+        let service = try Self.service(transport: transport, log: log, queueCapacity: 2)
+        service.offer(try Self.candidate(queueID: "PASS", result: .pass))
+        for index in 0..<5 {
+            service.offer(try Self.candidate(queueID: "FAIL\(index)", result: .fail))
+        }
+        #expect(log.all.filter { $0.contains("failure report dropped: 2 reports are waiting") }.count == 3)
+
+        let running = Task { await service.run() }
+        let deadline = Date().addingTimeInterval(10)
+        while transport.sent.withLock({ $0.count }) < 2, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(100))
+        running.cancel()
+        await running.value
+
+        let sent = transport.sent.withLock { $0 }
+        #expect(sent.map(\.to) == [["ruf@example.com"], ["ruf@example.com"]])
+        #expect(sent.allSatisfy { $0.from == "dmarc-reports@mx.example.test" })
+        #expect(log.all.contains { $0.contains("FAIL0: from=example.com: failure report sent to ruf@example.com") })
+        #expect(log.all.contains { $0.contains("FAIL1: from=example.com: failure report sent to ruf@example.com") })
+        #expect(!log.all.contains { $0.contains("PASS") })
+    }
+
+    @Test("an unusable ruf address or one whose size limit the report passes is skipped; the others still get it")
+    func unusableDestinations() async throws {
+        let transport = RecordingTransport()
+        let log = LogLines()
+        let service = try Self.service(transport: transport, log: log, queueCapacity: 2)
+        service.offer(try Self.candidate(
+            queueID: "FAIL", result: .fail,
+            record: "v=DMARC1; p=reject; ruf=mailto:a%0Ab@example.com,mailto:small@example.com!500,mailto:ruf@example.com"))
+        let running = Task { await service.run() }
+        let deadline = Date().addingTimeInterval(10)
+        while transport.sent.withLock({ $0.isEmpty }), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        running.cancel()
+        await running.value
+
+        #expect(transport.sent.withLock { $0.map(\.to) } == [["ruf@example.com"]])
+        #expect(log.all.contains { $0.contains("mailto:a%0Ab@example.com: skipped, no usable address") })
+        #expect(log.all.contains { $0.contains("mailto:small@example.com!500: skipped, the report mail has") })
+    }
+}
