@@ -18,6 +18,7 @@ extension Configuration {
         settings.holdQuarantined = holdQuarantinedMessages
         settings.ignoreAuthenticatedClients = ignoreAuthenticatedClients
         settings.ignoredFromDomains = Set(ignoreMailFrom)
+        settings.unrecordedRecipients = Set((ignoreMailTo + [reportEmail].compactMap { $0 }).map(MilterFilterSettings.plainAddress))
         settings.softwareHeader = softwareHeader ? "dmarcd \(DmarcdVersion.current)" : nil
         settings.requiredHeaders = requiredHeaders
         settings.requiredFrom = requiredFrom

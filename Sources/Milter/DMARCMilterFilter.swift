@@ -107,9 +107,16 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         var headerFieldCounts = HeaderFieldCounts()
         var fromField: String?
         var subject: String?
+        /// Why the message stays out of the history, and so out of the reports; nil records it.
+        var unrecordedBecause: String?
+        /// Whether a recipient other than the unrecorded ones was seen.
+        var hasRecordedRecipient = false
 
         public mutating func recipient(_ address: String) {
             failureReportMaterial?.recipient(address)
+            if !settings.unrecordedRecipients.contains(MilterFilterSettings.plainAddress(address)) {
+                hasRecordedRecipient = true
+            }
             if let domain = MessageEvaluation.domain(ofAddress: address), !recipientDomains.contains(domain) {
                 recipientDomains.append(domain)
             }
@@ -121,6 +128,9 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             let field = HeaderField(milterName: name, value: value, leadingSpaceStripped: !headerLeadingSpace)
             if fromField == nil, field.hasName("From") { fromField = MessageEvaluation.keptValue(of: field) }
             if subject == nil, field.hasName("Subject") { subject = MessageEvaluation.keptValue(of: field) }
+            if unrecordedBecause == nil, let kind = Self.machineReportKind(field) {
+                unrecordedBecause = kind
+            }
             failureReportMaterial?.header(field)
             check.header(field)
         }
@@ -203,14 +213,19 @@ public struct DMARCMilterFilter: MilterMessageFilter {
                 recipientDomains: recipientDomains, verdict: verdict, disposition: disposition,
                 overrideReason: override?.reason, overrideComment: override?.comment,
                 fromField: fromField, subject: subject)
-            recordEvaluation(evaluation)
-            if let offerFailureReport, let material = failureReportMaterial, dmarc.record != nil {
-                offerFailureReport(FailureReportCandidate(evaluation: evaluation, recipients: material.recipients,
-                                                          headerBlock: material.headerBlock))
+            // Reports about reports, or about mail to our own report mailboxes, could loop.
+            let unrecorded = unrecordedBecause ?? (hasRecordedRecipient ? nil : "mail to an IgnoreMailTo address")
+            if unrecorded == nil {
+                recordEvaluation(evaluation)
+                if let offerFailureReport, let material = failureReportMaterial, dmarc.record != nil {
+                    offerFailureReport(FailureReportCandidate(evaluation: evaluation, recipients: material.recipients,
+                                                              headerBlock: material.headerBlock))
+                }
             }
             logger.info("""
                 \(queue): client=\(client) from=\(domain) dmarc=\(dmarc.result) \
-                disposition=\(dmarc.disposition) \(Self.action(for: disposition)): \(dmarc.reason)
+                disposition=\(dmarc.disposition) \(Self.action(for: disposition)): \(dmarc.reason)\
+                \(unrecorded.map { "; not recorded for reports: \($0)" } ?? "")
                 """)
             return replies
         }
@@ -218,6 +233,16 @@ public struct DMARCMilterFilter: MilterMessageFilter {
 }
 
 extension DMARCMilterFilter.Message {
+    /// What kind of machine-made report a header field shows the message to be, if any:
+    /// delivery status notifications and failure reports are `multipart/report` (RFC 6522),
+    /// aggregate reports carry the Subject of RFC 9990 §3.5.2.
+    static func machineReportKind(_ field: HeaderField) -> String? {
+        let value = field.unfoldedValue.lowercased()
+        if field.hasName("Content-Type"), value.hasPrefix("multipart/report") { return "a multipart/report message" }
+        if field.hasName("Subject"), value.hasPrefix("report domain:") { return "an aggregate report" }
+        return nil
+    }
+
     /// The checks' verdict, or `temperror` when they take longer than the message deadline; the
     /// checks still running are then cancelled, which stops their DNS queries.
     func finishedInTime() async -> MessageVerdict {

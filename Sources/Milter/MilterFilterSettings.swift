@@ -1,3 +1,4 @@
+import Foundation
 import Auth
 import DNS
 
@@ -57,6 +58,10 @@ public struct MilterFilterSettings: Sendable {
     public var ignoreAuthenticatedClients = false
     /// From: domains, lower-cased, whose mail gets no header and no action.
     public var ignoredFromDomains: Set<String> = []
+    /// Envelope recipients, lower-cased and without angle brackets, whose mail is checked but
+    /// not recorded (`IgnoreMailTo` and the report address): mail to our own report mailboxes
+    /// must not feed the reports, which could loop (RFC 9991 §5.1).
+    public var unrecordedRecipients: Set<String> = []
     /// Rejects mail whose header breaks the field counts of RFC 5322 §3.6, before any check.
     public var requiredHeaders = false
     /// Rejects mail without a From: domain to check (no From, no address, an unusable domain).
@@ -80,5 +85,12 @@ public struct MilterFilterSettings: Sendable {
     /// for example.com` (RFC 3463 §3.8: X.7.1, delivery not authorized, message refused).
     public func rejectReply(fromDomain domain: String) -> String {
         "550 5.7.1 " + rejectText.replacing("%s", with: domain)
+    }
+}
+
+extension MilterFilterSettings {
+    /// `<User@Example.COM>` as `user@example.com`, the form ``unrecordedRecipients`` holds.
+    public static func plainAddress(_ address: String) -> String {
+        address.trimmingCharacters(in: CharacterSet(charactersIn: "<> \t")).lowercased()
     }
 }

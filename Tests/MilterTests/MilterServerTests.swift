@@ -135,6 +135,30 @@ struct MilterServerTests {
         #expect(evaluation.overrideReason == .localPolicy)
     }
 
+    @Test func reportsAndMailToOurReportMailboxesAreCheckedButNotRecorded() async throws {
+        let message = try Self.corpusMessage().message
+        let text = String(decoding: message, as: UTF8.self)
+        let aggregateReport = Array(("Subject: Report Domain: jck.com Submitter: mx.example Report-ID: <1@mx>\r\n" + text).utf8)
+        let bounce = Array(("Content-Type: multipart/report; report-type=delivery-status;\r\n boundary=x\r\n" + text).utf8)
+        let recorded = Mutex<[String?]>([])
+        let settings = Self.settings { $0.unrecordedRecipients = ["dmarc-reports@mx.example.test"] }
+        try await Self.withServer(resolver: try Self.zone(dmarcForJck: "v=DMARC1; p=none"), settings: settings,
+                                  recordEvaluation: { evaluation in recorded.withLock { $0.append(evaluation.queueID) } }) { server in
+            func send(_ message: [UInt8], queueID: String, recipient: String = "<postmaster@mx.example.test>") async throws {
+                var envelope = Self.listEnvelope
+                envelope.queueID = queueID
+                envelope.recipient = recipient
+                let replies = try await Self.deliver(message, to: server, envelope: envelope)
+                #expect(Self.insertedResults(replies) != nil, "\(queueID) is still checked")
+            }
+            try await send(message, queueID: "PLAIN")
+            try await send(aggregateReport, queueID: "AGGREGATE")
+            try await send(bounce, queueID: "BOUNCE")
+            try await send(message, queueID: "TOREPORTS", recipient: "<DMARC-Reports@mx.example.test>")
+        }
+        #expect(recorded.withLock { $0 } == ["PLAIN"])
+    }
+
     @Test func quarantinePolicyHoldsTheMessageWhenConfigured() async throws {
         let message = try Self.corpusMessage().message
         try await Self.withServer(resolver: try Self.zone(dmarcForJck: "v=DMARC1; p=quarantine"),
