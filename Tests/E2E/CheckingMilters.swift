@@ -68,7 +68,7 @@ final class CheckingMilters: Sendable {
             let zone = DNSTestServer.Zone("example", records: """
                 sel._domainkey.aligned TXT \(Self.characterStrings(key.record()))
                 aligned             TXT "v=spf1 ip4:127.0.0.0/8 -all"
-                _dmarc.aligned      TXT "v=DMARC1; p=reject"
+                _dmarc.aligned      TXT "v=DMARC1; p=reject; rua=mailto:dmarc@aligned.example"
                 rejecting           TXT "v=spf1 -all"
                 _dmarc.rejecting    TXT "v=DMARC1; p=reject"
                 quarantining        TXT "v=spf1 -all"

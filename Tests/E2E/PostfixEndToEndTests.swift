@@ -133,6 +133,26 @@ struct PostfixEndToEndTests {
         #expect(field.contains("arc=pass (i=1 sealers=\(CheckingMilters.trustedList))"), "\(field)")
         #expect(field.contains("dmarc=fail (p=reject dis=none; arc override: \(CheckingMilters.trustedList) saw dmarc=pass)"),
                 "\(field)\n\(stack.diagnostics(transport))")
+
+        // The next aggregate report about the author's domain carries the override (RFC 9990
+        // PolicyOverrideType trusted_forwarder); the history commits every 250 ms.
+        let daemon = stack.milters.milter(transport).daemon
+        let configuration = daemon.directory.appendingPathComponent("dmarcd.conf").path
+        var report = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !report.contains("<type>trusted_forwarder</type>") && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.25)
+            do {
+                report = String(decoding: try TestProgram.run([
+                    BuiltProducts.executable("dmarcd"), "report", "preview", "--config", configuration,
+                    "--set", "ReportEmail=dmarc-reports@mx.example.test", CheckingMilters.alignedDomain, "--window", "1s",
+                ]), as: UTF8.self)
+            } catch {
+                report = "\(error)"
+            }
+        }
+        #expect(report.contains("<type>trusted_forwarder</type>"), "\(report)")
+        #expect(report.contains("<disposition>none</disposition>"), "\(report)")
     }
 
     @Test("the same mail sealed by an untrusted forwarder is refused", arguments: MilterTransport.allCases)
