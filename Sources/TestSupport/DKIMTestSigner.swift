@@ -2,7 +2,7 @@ import Foundation
 
 /// A real DKIM signer for tests: Debian's python3-dkim (dkimpy) run through the system Python,
 /// with keys made by openssl at test time.
-public struct DKIMTestSigner: Sendable {
+public final class DKIMTestSigner: Sendable {
     /// A key pair: the private key file the signer reads and the public key as `p=` wants it.
     public struct Key: Sendable {
         public var type: String
@@ -70,10 +70,14 @@ public struct DKIMTestSigner: Sendable {
         try TestProgram.run([Self.python, "-c", "import dkim, nacl"])
     }
 
-    /// Deletes the folder of key files. The signer is a value without a deinit, so a test that
-    /// keeps servers running with its keys says when they are no longer needed.
+    /// Deletes the folder of key files now; otherwise it goes when the last reference to the
+    /// signer does.
     public func removeKeys() {
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    deinit {
+        removeKeys()
     }
 
     /// A new RSA key of `bits` bits (openssl genpkey writes PKCS#8, which dkimpy reads).
