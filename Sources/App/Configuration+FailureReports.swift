@@ -6,6 +6,8 @@ import Reporter
 extension Configuration {
     /// RFC 9991 §8.1: failure reports one destination address gets per hour at most.
     static let failureReportsPerDestinationPerHour = 10
+    /// Failure reports about one policy domain per day at most.
+    static let failureReportsPerDomainPerDay = 100
     /// Failure reports that may wait to be sent; a flood beyond this is dropped.
     static let failureReportQueueCapacity = 1000
 
@@ -20,6 +22,7 @@ extension Configuration {
             copyAddresses: failureReportsBcc, reporter: hostName, userAgent: "dmarcd/\(DmarcdVersion.current)",
             policy: FailureReportPolicy(reportsOnNone: failureReportsOnNone, hasCopyAddresses: !failureReportsBcc.isEmpty),
             reportsPerDestinationPerHour: Self.failureReportsPerDestinationPerHour,
+            reportsPerDomainPerDay: Self.failureReportsPerDomainPerDay,
             queueCapacity: Self.failureReportQueueCapacity)
         return FailureReportService(settings: settings, transport: try reportTransport(hostName: hostName),
                                     destinations: try reportDestinationChecker(resolver: resolver),

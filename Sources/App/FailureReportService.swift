@@ -21,6 +21,8 @@ final class FailureReportService: Service, Sendable {
         var policy: FailureReportPolicy
         /// RFC 9991 §8.1: reports per destination address per hour; the rest are discarded.
         var reportsPerDestinationPerHour: Int
+        /// Reports about one policy domain per day; the rest are discarded.
+        var reportsPerDomainPerDay: Int
         /// Reports waiting to be sent; offers beyond this are dropped.
         var queueCapacity: Int
     }
@@ -66,11 +68,13 @@ final class FailureReportService: Service, Sendable {
 
     func run() async {
         await withGracefulShutdownHandler {
-            var limiter = FailureReportRateLimiter(reportsPerDestination: settings.reportsPerDestinationPerHour)
+            var limits = Limits(
+                destinations: FailureReportRateLimiter(limit: settings.reportsPerDestinationPerHour, window: 3_600),
+                domains: FailureReportRateLimiter(limit: settings.reportsPerDomainPerDay, window: 86_400))
             var sequence = 0
             for await job in jobs {
                 sequence += 1
-                await send(job, sequence: sequence, limiter: &limiter)
+                await send(job, sequence: sequence, limits: &limits)
             }
         } onGracefulShutdown: {
             // Reports already queued still go out within the shutdown grace period.
@@ -78,12 +82,25 @@ final class FailureReportService: Service, Sendable {
         }
     }
 
+    /// The rate limits: per destination address and hour, per policy domain and day.
+    struct Limits: Sendable {
+        var destinations: FailureReportRateLimiter
+        var domains: FailureReportRateLimiter
+    }
+
     /// Builds the report, keeps the destinations that pass the RFC 9991 §5 check and the rate
-    /// limit, and hands it to the transport once.
-    func send(_ job: Job, sequence: Int, limiter: inout FailureReportRateLimiter) async {
+    /// limits, and hands it to the transport once.
+    func send(_ job: Job, sequence: Int, limits: inout Limits) async {
         let evaluation = job.candidate.evaluation
         let name = Self.name(of: job.candidate)
         let now = Date()
+        guard limits.domains.admit(job.policyDomain, at: now) else {
+            logger.info("""
+                \(name): no failure report: \(job.policyDomain) had \(settings.reportsPerDomainPerDay) \
+                in the last day
+                """)
+            return
+        }
         var report = FailureReport(
             from: settings.sender, to: [settings.sender], reporter: settings.reporter,
             userAgent: settings.userAgent,
@@ -116,7 +133,7 @@ final class FailureReportService: Service, Sendable {
         var recipients: [String] = []
         for address in accepted + settings.copyAddresses
         where !recipients.contains(where: { $0.caseInsensitiveCompare(address) == .orderedSame }) {
-            if limiter.admit(address, at: now) {
+            if limits.destinations.admit(address, at: now) {
                 recipients.append(address)
             } else {
                 logger.info("""

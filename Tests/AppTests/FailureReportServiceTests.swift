@@ -61,12 +61,13 @@ import Testing
                                       headerBlock: Array("From: a@example.com\r\n".utf8))
     }
 
-    static func service(transport: RecordingTransport, log: LogLines, queueCapacity: Int) throws -> FailureReportService {
+    static func service(transport: RecordingTransport, log: LogLines, queueCapacity: Int,
+                        perDomainPerDay: Int = 100) throws -> FailureReportService {
         let resolver = try StaticResolver(zone: "_dmarc.example.com. TXT \"v=DMARC1; p=reject\"")
         let settings = FailureReportService.Settings(
             sender: "dmarc-reports@mx.example.test", copyAddresses: [], reporter: "mx.example.test",
             userAgent: "dmarcd/test", policy: FailureReportPolicy(), reportsPerDestinationPerHour: 10,
-            queueCapacity: queueCapacity)
+            reportsPerDomainPerDay: perDomainPerDay, queueCapacity: queueCapacity)
         let logger = Logger(label: "test") { _ in RecordingLogHandler(log: log) }
         return FailureReportService(
             settings: settings, transport: transport,
@@ -117,5 +118,25 @@ import Testing
         #expect(transport.sent.withLock { $0.map(\.to) } == [["ruf@example.com"]])
         #expect(log.all.contains { $0.contains("mailto:a%0Ab@example.com: skipped, no usable address") })
         #expect(log.all.contains { $0.contains("mailto:small@example.com!500: skipped, the report mail has") })
+    }
+
+    @Test("one policy domain gets at most its daily number of failure reports, the rest are logged")
+    func dailyLimitPerDomain() async throws {
+        let transport = RecordingTransport()
+        let log = LogLines()
+        let service = try Self.service(transport: transport, log: log, queueCapacity: 10, perDomainPerDay: 3)
+        for index in 0..<5 {
+            service.offer(try Self.candidate(queueID: "FAIL\(index)", result: .fail))
+        }
+        let running = Task { await service.run() }
+        let deadline = Date().addingTimeInterval(10)
+        while log.all.filter({ $0.contains("had 3 in the last day") }).count < 2, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        running.cancel()
+        await running.value
+
+        #expect(transport.sent.withLock { $0.count } == 3)
+        #expect(log.all.filter { $0.contains("no failure report: example.com had 3 in the last day") }.count == 2)
     }
 }

@@ -128,7 +128,7 @@ import TestSupport
 
     @Test("the rate limit allows N reports per destination per window and forgets old ones")
     func rateLimit() {
-        var limiter = FailureReportRateLimiter(reportsPerDestination: 2, window: 3600, maximumDestinations: 2)
+        var limiter = FailureReportRateLimiter(limit: 2, window: 3600, maximumKeys: 2)
         let start = Date(timeIntervalSince1970: 1_000_000)
         let admitted = [
             ("a@example.com", 0.0), ("A@example.com", 10), ("a@example.com", 20), ("b@example.com", 20),
