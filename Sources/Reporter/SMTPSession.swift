@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOSSL
+import NIOTLS
 import Synchronization
 
 /// One SMTP conversation, as a sequence of commands each awaiting its reply (RFC 5321 §3.3,
@@ -79,13 +80,28 @@ struct SMTPSession {
         // certificate's IP address entries against the peer's address.
         let serverName = host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host
         let channel = channel
+        let handshake: EventLoopFuture<Void>
         do {
-            try await channel.eventLoop.submit {
+            handshake = try await channel.eventLoop.submit {
                 let handler = try NIOSSLClientHandler(context: tlsContext, serverHostname: serverName)
+                let watcher = TLSHandshakeWatcher(done: channel.eventLoop.makePromise())
                 try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+                try channel.pipeline.syncOperations.addHandler(watcher, position: .after(handler))
+                return watcher.done.futureResult
             }.get()
         } catch {
             throw TransportError(.temporary, "cannot start TLS with \(host): \(error)")
+        }
+        // The handshake's outcome, before anything else is written: a certificate that does not
+        // verify must be reported as such, not as the write that the closed connection refused.
+        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(SMTPTransport.nanoseconds(settings.replyTimeout))) {
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
+        do {
+            try await handshake.get()
+        } catch {
+            throw TransportError(.temporary, "TLS with \(host) failed: \(error)")
         }
         isEncrypted = true
     }
@@ -170,6 +186,40 @@ struct SMTPSession {
 
     private static func base64(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()
+    }
+}
+
+/// Completes `done` when the TLS handshake of the handler before it ends: with success, or with
+/// the error that ended it (a certificate that does not verify), or when the connection closes.
+private final class TLSHandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    let done: EventLoopPromise<Void>
+    private var isDone = false
+
+    init(done: EventLoopPromise<Void>) {
+        self.done = done
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent { finish(nil) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        finish(error)
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(ChannelError.eof)
+        context.fireChannelInactive()
+    }
+
+    private func finish(_ error: (any Error)?) {
+        guard !isDone else { return }
+        isDone = true
+        if let error { done.fail(error) } else { done.succeed(()) }
     }
 }
 
