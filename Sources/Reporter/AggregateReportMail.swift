@@ -98,6 +98,12 @@ public struct AggregateReportMail: Sendable, Hashable {
             + "\(report.policyDomain), covering \(Self.dateText(report.metadata.dateRange.begin)) "
             + "to \(Self.dateText(report.metadata.dateRange.end)): \(messages) from \(addresses). "
             + "The report is in the attached file."
+        return Self.wrapped(text)
+    }
+
+    /// `text` as CRLF-ended lines of at most 76 characters, broken between words, for a text
+    /// part a person reads.
+    static func wrapped(_ text: String) -> String {
         var lines: [String] = []
         var line = ""
         for word in text.split(separator: " ") {

@@ -231,17 +231,7 @@ public struct FailureReport: Sendable, Hashable {
         if let ip = original.sourceIP { text += ", received from \(ip)" }
         text += " on \(AggregateReportMail.dateText(original.arrivalDate)). DMARC: \(verdict.dmarc.result). "
             + "The message's header fields follow; the body is not included."
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ") {
-            if !line.isEmpty, line.count + 1 + word.count > 76 {
-                lines.append(line)
-                line = ""
-            }
-            line += line.isEmpty ? String(word) : " " + word
-        }
-        lines.append(line)
-        return lines.joined(separator: "\r\n") + "\r\n"
+        return AggregateReportMail.wrapped(text)
     }
 
     /// `value` when it can stand in a header field as it is (printable ASCII), else nil.
