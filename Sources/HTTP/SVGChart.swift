@@ -1,4 +1,5 @@
 import Foundation
+import Reporter
 
 /// Charts drawn on the server as inline SVG, styled by the page's style sheet (presentation by
 /// class, so that the Content-Security-Policy needs no inline styles). Only numbers and dates
@@ -119,18 +120,8 @@ struct SVGChart {
         String(format: "%.1f", value)
     }
 
+    /// Text for the markup: SVG is XML, escaped as the reports' XML is.
     static func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "&": escaped += "&amp;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
+        AggregateReportXMLWriter.escaped(text)
     }
 }

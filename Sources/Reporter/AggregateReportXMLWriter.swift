@@ -111,12 +111,14 @@ private struct XMLOutput {
     /// `<name>value</name>`; nothing when `value` is nil.
     mutating func element(_ depth: Int, _ name: String, _ value: String?) {
         guard let value else { return }
-        line(depth, "<\(name)>\(Self.escaped(value))</\(name)>")
+        line(depth, "<\(name)>\(AggregateReportXMLWriter.escaped(value))</\(name)>")
     }
+}
 
+extension AggregateReportXMLWriter {
     /// Escapes markup characters and drops characters XML 1.0 cannot carry at all (§2.2 Char),
     /// so that text from DNS records or DKIM failures never breaks the document.
-    static func escaped(_ value: String) -> String {
+    public static func escaped(_ value: String) -> String {
         var result = ""
         result.unicodeScalars.reserveCapacity(value.unicodeScalars.count)
         for scalar in value.unicodeScalars {
