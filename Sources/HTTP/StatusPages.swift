@@ -33,7 +33,7 @@ struct StatusPages: Sendable {
 
     func overviewModel(now: Date) throws -> OverviewModel {
         let store = try history.store()
-        let monthStart = Self.startOfDay(now).addingTimeInterval(-Double(Self.chartDays - 1) * 86_400)
+        let monthStart = Self.chartStart(now)
         func counts(days: Double) throws -> CountsModel {
             CountsModel(try store.messageCounts(since: now.addingTimeInterval(-days * 86_400)))
         }
@@ -64,7 +64,7 @@ struct StatusPages: Sendable {
             "queue": "\(health.writerQueue) of \(health.writerQueueCapacity)",
             "lastCommit": health.lastCommit.map(StatusFormat.time) ?? "none yet",
             "lastReportRun": health.lastReportRun?.summary ?? "none yet",
-            "chart": Self.messagesChart(model.days, from: Self.startOfDay(now).addingTimeInterval(-Double(Self.chartDays - 1) * 86_400),
+            "chart": Self.messagesChart(model.days, from: Self.chartStart(now),
                                         caption: "Messages per day in the last 30 days by DMARC result"),
             "topDomains": model.topDomains.map { row in
                 ["key": row.key.isEmpty ? "(none)" : row.key, "messages": StatusFormat.count(row.counts.messages),
@@ -183,7 +183,7 @@ struct StatusPages: Sendable {
 
     func domainsModel(offset: Int, now: Date) throws -> (rows: [KeyedCountsModel], total: Int) {
         let store = try history.store()
-        let monthStart = Self.startOfDay(now).addingTimeInterval(-Double(Self.chartDays - 1) * 86_400)
+        let monthStart = Self.chartStart(now)
         return (try store.sendingDomains(fromDay: monthStart, limit: Self.pageSize, offset: offset)
                     .map(KeyedCountsModel.init),
                 try store.sendingDomainCount(fromDay: monthStart))
@@ -205,7 +205,7 @@ struct StatusPages: Sendable {
     func domainModel(_ domain: String, now: Date) throws -> DomainModel {
         let store = try history.store()
         let domain = domain.lowercased()
-        let monthStart = Self.startOfDay(now).addingTimeInterval(-Double(Self.chartDays - 1) * 86_400)
+        let monthStart = Self.chartStart(now)
         let daily = try store.dailyMessageCounts(fromDay: monthStart, domain: domain)
         let policy = try store.latestPolicy(ofDomain: domain).map { seen in
             DomainModel.PublishedPolicy(
@@ -224,7 +224,7 @@ struct StatusPages: Sendable {
 
     func domainPage(_ domain: String, now: Date) throws -> String {
         let model = try domainModel(domain, now: now)
-        let monthStart = Self.startOfDay(now).addingTimeInterval(-Double(Self.chartDays - 1) * 86_400)
+        let monthStart = Self.chartStart(now)
         var body = Self.countsView(model.last30Days)
         body["domain"] = model.domain
         body["chart"] = Self.messagesChart(model.days, from: monthStart, caption: "Messages per day from \(model.domain)")
@@ -323,6 +323,11 @@ struct StatusPages: Sendable {
     static func options(_ values: [String], selected: String?) -> [[String: Any]] {
         [["value": "", "label": "any", "selected": selected == nil || selected == ""]]
             + values.map { ["value": $0, "label": $0, "selected": $0 == selected] }
+    }
+
+    /// The first UTC day of the charts and the 30-day lists: today and the 29 days before.
+    static func chartStart(_ now: Date) -> Date {
+        startOfDay(now).addingTimeInterval(-Double(chartDays - 1) * 86_400)
     }
 
     static func startOfDay(_ date: Date) -> Date {
