@@ -64,7 +64,7 @@ struct StatusReportsPageTests {
         #expect(failed.contains("quo&quot;te.example"))
         #expect(!failed.contains("R-1"))
 
-        let reports = try #require(try server.store.outboxReports())
+        let reports = try server.store.outboxReports()
         let sender0 = try #require(reports.first { $0.reportID == "R-1" })
         #expect(sender0.state == .retrying)
         let detail = try server.get("/reports/\(sender0.id)").body
