@@ -12,11 +12,6 @@ final class HistoryReader: Sendable {
         self.path = path
     }
 
-    init(store: HistoryStore) {
-        path = store.path
-        opened.withLock { $0 = store }
-    }
-
     func store() throws -> HistoryStore {
         if let store = opened.withLock({ $0 }) { return store }
         let store = try HistoryStore.openForReading(path: path)
