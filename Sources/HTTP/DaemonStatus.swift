@@ -33,7 +33,10 @@ public struct DaemonStatus: Sendable {
         // once. access(2) also answers EROFS for root on a read-only mount.
         let directory = (databasePath as NSString).deletingLastPathComponent
         for path in [databasePath, directory.isEmpty ? "." : directory] where access(path, W_OK) != 0 {
-            problems.append("\(path) is not writable: \(String(cString: strerror(errno)))")
+            let error = errno
+            // The writer creates the file when it starts, which may be after the first request.
+            if error == ENOENT && path == databasePath { continue }
+            problems.append("\(path) is not writable: \(String(cString: strerror(error)))")
         }
         return problems
     }

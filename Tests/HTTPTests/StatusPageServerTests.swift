@@ -124,4 +124,18 @@ struct StatusPageServerTests {
         #expect(answer.body.contains("disk I/O error"))
         #expect(try server.get("/").body.contains("disk I/O error"))
     }
+
+    @Test func aDatabaseFileNotCreatedYetIsNoProblemButAMissingFolderIs() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-status-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let writer = HistoryWriterHealth(queuedRecords: 0, queueCapacity: 10, writtenRecords: 0, droppedRecords: 0,
+                                         rejectedRecords: 0, expiredRecords: 0)
+        func status(_ path: String) -> DaemonStatus {
+            DaemonStatus(startedAt: Date(), dnsForwarders: [], databasePath: path, historyWriter: writer)
+        }
+        #expect(status(folder.appendingPathComponent("new.sqlite").path).problems == [])
+        let missing = folder.appendingPathComponent("gone/new.sqlite").path
+        #expect(status(missing).problems == ["\(folder.path)/gone is not writable: No such file or directory"])
+    }
 }
