@@ -123,12 +123,12 @@ enum HistorySchema {
                 CREATE TABLE \(table.name) (\(table.keys.map { "\($0.name) \($0.type) NOT NULL" }.joined(separator: ", ")), \
                 \(counts), PRIMARY KEY (\(keys.joined(separator: ", ")))) WITHOUT ROWID;
                 INSERT INTO \(table.name) SELECT \(table.keys.map { $0.value("message.") }.joined(separator: ", ")), \
-                \(countColumns.map { "sum(\($0.value("message.")))" }.joined(separator: ", ")) \
+                \(summedCounts) \
                 FROM message GROUP BY \((1...keys.count).map(String.init).joined(separator: ", "));
                 CREATE TRIGGER \(table.name)_count AFTER INSERT ON message BEGIN
                     INSERT INTO \(table.name) VALUES (\(table.keys.map { $0.value("NEW.") }.joined(separator: ", ")), \
                 \(countColumns.map { $0.value("NEW.") }.joined(separator: ", ")))
-                    ON CONFLICT DO UPDATE SET \(countColumns.map { "\($0.name) = \($0.name) + excluded.\($0.name)" }.joined(separator: ", "));
+                    \(addingToExistingCounts);
                 END;
                 CREATE TRIGGER \(table.name)_uncount AFTER DELETE ON message BEGIN
                     UPDATE \(table.name) SET \(countColumns.map { "\($0.name) = \($0.name) - (\($0.value("OLD.")))" }.joined(separator: ", "))
@@ -138,6 +138,43 @@ enum HistorySchema {
                 """
         }
         return sql
+    }
+
+    /// The sums of the count columns over a group of `message` rows.
+    static var summedCounts: String {
+        countColumns.map { "sum(\($0.value("message.")))" }.joined(separator: ", ")
+    }
+
+    /// The upsert clause that adds the counts of the rows being inserted to a row already there.
+    static var addingToExistingCounts: String {
+        "ON CONFLICT DO UPDATE SET \(countColumns.map { "\($0.name) = \($0.name) + excluded.\($0.name)" }.joined(separator: ", "))"
+    }
+
+    /// Runs `insert`, which adds many `message` rows, with the insert triggers of the count
+    /// tables set aside, then counts what it added with one grouped upsert per table. Measured on
+    /// 100,000 rows, the four trigger upserts of each row cost six times the row itself. The
+    /// triggers are dropped and recreated from their stored text within the caller's transaction,
+    /// so no other connection ever sees the tables without them; new rows take ids above the
+    /// largest one (`INTEGER PRIMARY KEY` without AUTOINCREMENT), which is how they are found.
+    static func countingAfterwards<T>(_ db: Database, insert: () throws -> T) throws -> T {
+        let names = countTables.map { "'\($0.name)_count'" }.joined(separator: ", ")
+        let triggers = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (\(names))")
+        for trigger in triggers {
+            try db.execute(sql: "DROP TRIGGER \(trigger["name"] as String)")
+        }
+        let firstNewID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM message") ?? 1
+        let result = try insert()
+        for table in countTables {
+            try db.execute(sql: """
+                INSERT INTO \(table.name) SELECT \(table.keys.map { $0.value("message.") }.joined(separator: ", ")), \
+                \(summedCounts) FROM message WHERE id >= ? GROUP BY \((1...table.keys.count).map(String.init).joined(separator: ", ")) \
+                \(addingToExistingCounts)
+                """, arguments: [firstNewID])
+        }
+        for trigger in triggers {
+            try db.execute(sql: trigger["sql"])
+        }
+        return result
     }
 
     /// A column of a count table and how a `message` row (named by `row`, such as `NEW.`) gives its value.

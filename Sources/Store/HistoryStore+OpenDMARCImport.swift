@@ -44,7 +44,9 @@ extension HistoryStore {
         }
         func store() throws {
             let added = try pool.write { db in
-                try batch.reduce(0) { count, record in try record.insert(db) ? count + 1 : count }
+                try HistorySchema.countingAfterwards(db) {
+                    try batch.reduce(0) { count, record in try record.insert(db) ? count + 1 : count }
+                }
             }
             summary.imported += added
             summary.alreadyPresent += batch.count - added

@@ -163,6 +163,33 @@ struct HistoryStoreTests {
         #expect(emptyRows == [0, 0, 0, 0])
     }
 
+    @Test func anImportCountsItsRowsOnceAndPutsTheTriggersBack() throws {
+        let database = try TemporaryDatabase()
+        let store = try HistoryStore.open(path: database.path)
+        var history = SyntheticHistory(domains: 3, days: 2, end: Date())
+        try store.record(history.records(50))
+        let fixture = Fixtures.url("opendmarc-history/opendmarc-1.4.2.dat").path
+
+        #expect(try store.importOpenDMARCHistory(path: fixture, batchSize: 4).imported == 6)
+        #expect(try store.importOpenDMARCHistory(path: fixture, batchSize: 4).imported == 0)
+        // Counted by the triggers again.
+        try store.record(history.records(20))
+
+        let mismatches = try store.pool.read { db in
+            try HistorySchema.countTables.map { table in
+                let recount = """
+                    SELECT \(table.keys.map { $0.value("message.") }.joined(separator: ", ")), \(HistorySchema.summedCounts)
+                    FROM message GROUP BY \((1...table.keys.count).map(String.init).joined(separator: ", "))
+                    """
+                let missing = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(recount) EXCEPT SELECT * FROM \(table.name))")
+                let extra = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT * FROM \(table.name) EXCEPT \(recount))")
+                return (missing ?? -1) + (extra ?? -1)
+            }
+        }
+        #expect(mismatches == [0, 0, 0, 0])
+        #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT sum(messages) FROM message_hourly") } == 76)
+    }
+
     @Test func aDatabaseOfTheFirstVersionGetsItsCountsWhenUpgraded() throws {
         let database = try TemporaryDatabase()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
