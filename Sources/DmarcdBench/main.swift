@@ -28,6 +28,12 @@ if CommandLine.arguments.dropFirst().first == ReportBenchmark.argument {
     exit(0)
 }
 
+// `DmarcdBench store`: the history writer and import benchmark alone.
+if CommandLine.arguments.dropFirst().first == "store" {
+    await StoreBenchmark.run()
+    exit(0)
+}
+
 print("dmarcd benchmarks (release build, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
 do {
     try await DNSBenchmark.run()
