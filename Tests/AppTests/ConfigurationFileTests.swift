@@ -93,11 +93,17 @@ import Testing
     }
 }
 
-/// Configuration files written for one test, in a fresh temporary directory.
+/// Configuration files written for the tests, each in a fresh folder of one temporary directory
+/// that goes when the test process ends.
 enum TemporaryConfigurationFile {
+    private static let root: URL = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-config-\(getpid())")
+        atexit { try? FileManager.default.removeItem(at: TemporaryConfigurationFile.root) }
+        return root
+    }()
+
     static func write(_ text: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("dmarcd-config-\(UUID().uuidString)", isDirectory: true)
+        let directory = root.appendingPathComponent(UUID().uuidString, isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent("dmarcd.conf")
         try Data(text.utf8).write(to: file)

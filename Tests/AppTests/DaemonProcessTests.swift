@@ -4,12 +4,16 @@ import TestSupport
 
 /// The `dmarcd` binary as a user runs it.
 @Suite(.serialized)
-struct DaemonProcessTests {
+final class DaemonProcessTests {
     let dmarcd = BuiltProducts.executable("dmarcd")
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-\(UUID().uuidString)")
 
     init() throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
     }
 
     private func start(_ arguments: [String]) throws -> (ChildProcess, URL) {
