@@ -17,14 +17,15 @@ struct XMLElementTree {
             self.namespace = namespace
         }
 
-        /// The children called `name` in the element's own namespace; elements of other
-        /// namespaces are extensions (RFC 9990 §5) and stay out of sight.
+        /// The children called `name` in the element's own namespace, or in none: AOL's reports
+        /// prefix only the root (`<ns1:feedback>`) and leave its children unqualified. Elements
+        /// of other namespaces are extensions (RFC 9990 §5) and stay out of sight.
         func children(_ name: String) -> [Element] {
-            children.filter { $0.name == name && $0.namespace == namespace }
+            children.filter { $0.name == name && ($0.namespace == namespace || $0.namespace == nil) }
         }
 
         func child(_ name: String) -> Element? {
-            children.first { $0.name == name && $0.namespace == namespace }
+            children.first { $0.name == name && ($0.namespace == namespace || $0.namespace == nil) }
         }
 
         /// The trimmed text of the first child called `name`.
@@ -39,12 +40,15 @@ struct XMLElementTree {
 
     let root: Element
 
-    /// Parses `data`. Document type declarations are refused before parsing: a report needs
-    /// none, and they are how entity expansion attacks (RFC 9990 §8.1 "XML bomb") and external
-    /// entities get in. External entities stay off in the parser too.
+    /// Parses `data`. Document type and entity declarations are refused before parsing: a
+    /// report needs none, and they are how entity expansion attacks (RFC 9990 §8.1 "XML bomb")
+    /// and external entities get in. External entities stay off in the parser too.
     init(data: Data, maximumDepth: Int) throws {
         if data.range(of: Data("<!DOCTYPE".utf8)) != nil {
             throw ParseError(description: "the document has a document type declaration, which reports never need")
+        }
+        if data.range(of: Data("<!ENTITY".utf8)) != nil {
+            throw ParseError(description: "the document declares an entity, which reports never need")
         }
         let parser = XMLParser(data: data)
         parser.shouldProcessNamespaces = true
