@@ -112,7 +112,11 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: ["App", "Store", "TestSupport"]),
         .testTarget(
             name: "ReporterTests",
-            dependencies: ["Reporter", "Auth", "Store", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Reporter", "Auth", "Store", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                // Hostile inputs are built in the tests: a streamed gzip bomb.
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
         ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Store", "Auth", "TestSupport"]),
         .testTarget(name: "E2ETests", dependencies: ["TestSupport", "Store", "Auth", "Reporter"], path: "Tests/E2E",
