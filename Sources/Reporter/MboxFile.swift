@@ -1,5 +1,6 @@
-/// The messages of an mbox file (RFC 4155): each starts with a `From ` line, at the start of the
-/// file or after an empty line, which is not part of the message.
+/// The messages of an mbox file (RFC 4155): each starts with a `From ` line, which is not part
+/// of the message. Writers of the format quote a body line that starts with `From ` (`>From `),
+/// so every such line starts a message, even where a writer left out the empty line before it.
 enum MboxFile {
     /// True when `bytes` start like an mbox file.
     static func isMbox(_ bytes: ArraySlice<UInt8>) -> Bool {
@@ -11,15 +12,12 @@ enum MboxFile {
         var messages: [ArraySlice<UInt8>] = []
         var messageStart: Int?
         var lineStart = bytes.startIndex
-        var previousLineWasEmpty = true
         while lineStart < bytes.endIndex {
             let lineEnd = bytes[lineStart...].firstIndex(of: 0x0A).map { $0 + 1 } ?? bytes.endIndex
-            if previousLineWasEmpty, bytes[lineStart...].starts(with: fromLine) {
+            if bytes[lineStart...].starts(with: fromLine) {
                 if let start = messageStart { messages.append(bytes[start..<lineStart]) }
                 messageStart = lineEnd
             }
-            let line = bytes[lineStart..<lineEnd]
-            previousLineWasEmpty = line.allSatisfy { $0 == 0x0D || $0 == 0x0A }
             lineStart = lineEnd
         }
         if let start = messageStart, start < bytes.endIndex { messages.append(bytes[start...]) }

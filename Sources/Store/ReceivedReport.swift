@@ -99,6 +99,11 @@ public struct ReceivedReport: Sendable, Hashable {
     public struct Stored: Sendable, Hashable {
         public var report: ReceivedReport
         public var receipt: Receipt
+
+        public init(report: ReceivedReport, receipt: Receipt) {
+            self.report = report
+            self.receipt = receipt
+        }
     }
 
     /// What ``HistoryStore/storeReceivedReport(_:receipt:)`` did.
