@@ -38,20 +38,26 @@ enum ReportArchive {
                 throw Refusal(description: "zip entry \(entry.path) says it holds \(entry.uncompressedSize) bytes, "
                               + "more than the limit of \(maximumFileBytes)")
             }
-            var output: [UInt8] = []
+            var output = Data()
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                // The checksum is checked below, once the entry is known to fit: an entry that
+                // does not is refused without the cost of summing what it expanded to.
+                _ = try archive.extract(entry, skipCRC32: true) { chunk in
                     guard output.count + chunk.count <= maximumFileBytes else {
                         throw Refusal(description: "zip entry \(entry.path) expands to more than \(maximumFileBytes) bytes")
                     }
-                    output += chunk
+                    output.append(chunk)
                 }
             } catch let refusal as Refusal {
                 throw refusal
             } catch {
                 throw Refusal(description: "zip entry \(entry.path) is damaged (\(error))")
             }
-            files.append(File(name: entry.path, bytes: output))
+            let bytes = [UInt8](output)
+            guard CRC32.checksum(bytes) == entry.checksum else {
+                throw Refusal(description: "zip entry \(entry.path) is damaged (its CRC-32 does not match)")
+            }
+            files.append(File(name: entry.path, bytes: bytes))
         }
         return files
     }

@@ -188,7 +188,10 @@ public struct ReportIngester: Sendable {
             return
         }
         let kind = Self.kind(of: content[...])
-        let looksLikeAReport = kind == .gzip || kind == .zip || (kind == .xml && type != "text/html")
+        // HTML, or text that merely starts with `<` (a quoted address), is no report; a report's
+        // root element comes early.
+        let looksLikeAReport = kind == .gzip || kind == .zip
+            || (kind == .xml && type != "text/html" && content.prefix(1024).firstRange(of: Array("feedback".utf8)) != nil)
         guard looksLikeAReport || Self.saysItIsAReport(type: type, name: name) else { return }
         outcomes += contents(content[...], origin: partOrigin, nesting: nesting + 1)
     }

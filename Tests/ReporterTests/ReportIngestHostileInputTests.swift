@@ -31,10 +31,10 @@ import Testing
         return Int(usage.ru_maxrss) * 1024
     }
 
-    /// gzip of `count` zero bytes, compressed a megabyte at a time so that the zeros never
-    /// exist at once.
-    static func gzipOfZeros(count: Int) throws -> [UInt8] {
-        let compressor = CompressionAlgorithm.gzip(configuration: .init(compressionLevel: .bestCompression)).compressor
+    /// `count` zero bytes compressed (gzip, or raw deflate as zip uses), a megabyte at a time
+    /// so that the zeros never exist at once.
+    static func compressedZeros(count: Int, algorithm: CompressionAlgorithm = .gzip()) throws -> [UInt8] {
+        let compressor = algorithm.compressor
         compressor.window = ByteBufferAllocator().buffer(capacity: 1 << 16)
         try compressor.startStream()
         var output: [UInt8] = []
@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func aGzipBombOfOneGigabyteIsRejectedWhileInflating() throws {
-        let bomb = try Self.gzipOfZeros(count: 1 << 30)
+        let bomb = try Self.compressedZeros(count: 1 << 30)
         let reason = Self.rejection(of: bomb, name: "report.xml.gz (1 GiB of zeros)")
         #expect(reason == "the gzip data expands to more than \(64 << 20) bytes")
     }
@@ -59,6 +59,13 @@ import Testing
         let archive = StoredZip.archive((0..<10_000).map { ("report\($0).xml", Array("<feedback/>".utf8)) })
         let reason = Self.rejection(of: archive, name: "reports.zip (10,000 entries)")
         #expect(reason == "the zip archive has more than 16 entries")
+    }
+
+    @Test func aZipEntryThatUnderstatesItsSizeIsStoppedWhileInflating() throws {
+        let deflated = try Self.compressedZeros(count: 256 << 20, algorithm: .deflate())
+        let archive = StoredZip.archive([("report.xml", deflated)], method: 8, statedSize: 11)
+        let reason = Self.rejection(of: archive, name: "report.zip (256 MiB of zeros said to be 11 bytes)")
+        #expect(reason == "zip entry report.xml expands to more than \(64 << 20) bytes")
     }
 
     @Test func billionLaughsIsRejectedBeforeParsing() {
@@ -109,19 +116,22 @@ import Testing
     }
 }
 
-/// A zip archive of stored (uncompressed) files written by hand (PKWARE APPNOTE §4.3), so that a
-/// test can make one with any number of entries at once.
+/// A zip archive written by hand (PKWARE APPNOTE §4.3), so that a test can make one with any
+/// number of entries at once, or one whose entry says what it likes about its size.
 enum StoredZip {
-    static func archive(_ files: [(name: String, bytes: [UInt8])]) -> [UInt8] {
+    /// `files` stored (`method` 0) or, already compressed, deflated (8); `statedSize` overrides
+    /// the uncompressed size the headers give.
+    static func archive(_ files: [(name: String, bytes: [UInt8])], method: UInt16 = 0, statedSize: UInt32? = nil) -> [UInt8] {
         var output: [UInt8] = []
         var directory: [UInt8] = []
         for (name, bytes) in files {
             let offset = UInt32(output.count)
-            let crc = crc32(bytes)
-            let header = fields32(0x0403_4B50) + fields16(20, 0, 0, 0, 0) + fields32(crc, UInt32(bytes.count), UInt32(bytes.count))
+            let crc = method == 0 ? crc32(bytes) : 0
+            let size = statedSize ?? UInt32(bytes.count)
+            let header = fields32(0x0403_4B50) + fields16(20, 0, method, 0, 0) + fields32(crc, UInt32(bytes.count), size)
                 + fields16(UInt16(name.utf8.count), 0)
             output += header + Array(name.utf8) + bytes
-            directory += fields32(0x0201_4B50) + fields16(20, 20, 0, 0, 0, 0) + fields32(crc, UInt32(bytes.count), UInt32(bytes.count))
+            directory += fields32(0x0201_4B50) + fields16(20, 20, 0, method, 0, 0) + fields32(crc, UInt32(bytes.count), size)
                 + fields16(UInt16(name.utf8.count), 0, 0, 0, 0) + fields32(0, offset) + Array(name.utf8)
         }
         let count = UInt16(min(files.count, Int(UInt16.max)))
