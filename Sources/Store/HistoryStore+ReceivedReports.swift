@@ -73,18 +73,19 @@ extension HistoryStore {
     }
 
     private static func receivedReport(_ row: Row, _ db: Database) throws -> ReceivedReport.Stored {
+        let id: Int64 = row["id"]
         let records = try Row.fetchAll(db, sql: "SELECT * FROM received_record WHERE report = ? ORDER BY id",
-                                       arguments: [row["id"] as Int64]).map { try receivedRecord($0, db) }
+                                       arguments: [id]).map { try receivedRecord($0, db) }
+        let column = StoredColumn(row: row, table: "received_report")
         let policy = HistoryRecord.PublishedPolicy(
-            p: (row["policy_p"] as String?).flatMap(DMARCPolicy.init(rawValue:)),
-            sp: (row["policy_sp"] as String?).flatMap(DMARCPolicy.init(rawValue:)),
-            np: (row["policy_np"] as String?).flatMap(DMARCPolicy.init(rawValue:)),
-            adkim: (row["policy_adkim"] as String?).flatMap(DMARCRecord.AlignmentMode.init(rawValue:)),
-            aspf: (row["policy_aspf"] as String?).flatMap(DMARCRecord.AlignmentMode.init(rawValue:)),
+            p: try column.value(DMARCPolicy.self, "policy_p"), sp: try column.value(DMARCPolicy.self, "policy_sp"),
+            np: try column.value(DMARCPolicy.self, "policy_np"),
+            adkim: try column.value(DMARCRecord.AlignmentMode.self, "policy_adkim"),
+            aspf: try column.value(DMARCRecord.AlignmentMode.self, "policy_aspf"),
             isTesting: row["policy_testing"], percent: row["policy_pct"],
-            publicSuffix: (row["policy_psd"] as String?).flatMap(DMARCRecord.PublicSuffixFlag.init(rawValue:)),
+            publicSuffix: try column.value(DMARCRecord.PublicSuffixFlag.self, "policy_psd"),
             failureReportOptions: row["policy_fo"],
-            discoveryMethod: (row["discovery_method"] as String?).flatMap(HistoryRecord.DiscoveryMethod.init(rawValue:)))
+            discoveryMethod: try column.value(HistoryRecord.DiscoveryMethod.self, "discovery_method"))
         let report = ReceivedReport(
             orgName: row["org_name"], email: row["email"], extraContactInfo: row["extra_contact_info"],
             reportID: row["report_id"], begin: row["begin_time"], end: row["end_time"], error: row["error"],
@@ -98,18 +99,17 @@ extension HistoryStore {
 
     private static func receivedRecord(_ row: Row, _ db: Database) throws -> ReceivedReport.Record {
         let id: Int64 = row["id"]
-        // The CHECK constraints admit only the names these types know.
-        var reasons: [ReceivedReport.Record.Reason] = []
-        for reason in try Row.fetchAll(db, sql: "SELECT * FROM received_override_reason WHERE record = ? ORDER BY position",
-                                       arguments: [id]) {
-            guard let type = MessageEvaluation.OverrideReason(rawValue: reason["type"]) else { continue }
-            reasons.append(.init(type: type, comment: reason["comment"]))
+        let column = StoredColumn(row: row, table: "received_record")
+        let reasons = try Row.fetchAll(db, sql: "SELECT * FROM received_override_reason WHERE record = ? ORDER BY position",
+                                       arguments: [id]).map { reason -> ReceivedReport.Record.Reason in
+            let column = StoredColumn(row: reason, table: "received_override_reason")
+            return .init(type: try column.required(MessageEvaluation.OverrideReason.self, "type"), comment: reason["comment"])
         }
         var dkim: [ReceivedReport.Record.DKIMResult] = []
         var spf: [ReceivedReport.Record.SPFResult] = []
         for result in try Row.fetchAll(db, sql: "SELECT * FROM received_auth_result WHERE record = ? ORDER BY position",
                                        arguments: [id]) {
-            guard let value = DMARCAuthResult(rawValue: result["result"] as String) else { continue }
+            let value = try StoredColumn(row: result, table: "received_auth_result").required(DMARCAuthResult.self, "result")
             if result["method"] as String == "dkim" {
                 dkim.append(.init(domain: result["domain"], selector: result["selector"], result: value,
                                   humanResult: result["human_result"]))
@@ -118,11 +118,37 @@ extension HistoryStore {
                                  humanResult: result["human_result"]))
             }
         }
+        let sourceText: String = row["source_ip"]
+        guard let sourceIP = IPAddress(sourceText) else {
+            throw HistoryStoreError(description: "received_record \(id): source_ip \"\(sourceText)\" is not an IP address")
+        }
         return ReceivedReport.Record(
-            sourceIP: IPAddress(row["source_ip"] as String) ?? IPAddress(v4Bytes: [0, 0, 0, 0]), count: row["count"],
-            disposition: MessageEvaluation.Disposition(rawValue: row["disposition"]) ?? .none,
+            sourceIP: sourceIP, count: row["count"],
+            disposition: try column.required(MessageEvaluation.Disposition.self, "disposition"),
             dkimAligned: row["dkim_aligned"], spfAligned: row["spf_aligned"], reasons: reasons,
             headerFrom: row["header_from"], envelopeFrom: row["envelope_from"], envelopeTo: row["envelope_to"],
             dkim: dkim, spf: spf)
+    }
+}
+
+/// Reads the RFC names a row of the received report tables holds back into their types; the
+/// schema's CHECKs admit only names the types know, so a failure means a damaged file.
+private struct StoredColumn {
+    let row: Row
+    let table: String
+
+    func value<T: RawRepresentable>(_ type: T.Type, _ column: String) throws -> T? where T.RawValue == String {
+        guard let text: String = row[column] else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw HistoryStoreError(description: "\(table) \(row["id"] as Int64? ?? 0): unknown \(column) \"\(text)\"")
+        }
+        return value
+    }
+
+    func required<T: RawRepresentable>(_ type: T.Type, _ column: String) throws -> T where T.RawValue == String {
+        guard let value = try value(type, column) else {
+            throw HistoryStoreError(description: "\(table) \(row["id"] as Int64? ?? 0): no \(column)")
+        }
+        return value
     }
 }
