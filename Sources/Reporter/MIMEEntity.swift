@@ -76,7 +76,12 @@ struct MIMEEntity {
         var lineStart = body.startIndex
         while lineStart < body.endIndex {
             let lineEnd = body[lineStart...].firstIndex(of: 0x0A).map { $0 + 1 } ?? body.endIndex
-            if body[lineStart...].starts(with: delimiter) {
+            // RFC 2046 §5.1.1: the delimiter, `--` if it closes, then only transport padding; a
+            // line that merely starts with it (a longer inner boundary) is content.
+            let afterDelimiter = body[min(lineStart + delimiter.count, lineEnd)..<lineEnd]
+            let padding = afterDelimiter.starts(with: [0x2D, 0x2D]) ? afterDelimiter.dropFirst(2) : afterDelimiter
+            if body[lineStart..<lineEnd].starts(with: delimiter),
+               padding.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) {
                 if let start = partStart {
                     // The CRLF before the delimiter belongs to it.
                     let end = max(start, lineStart >= 2 && body[lineStart - 2] == 0x0D ? lineStart - 2 : lineStart - 1)
@@ -85,7 +90,7 @@ struct MIMEEntity {
                         throw Invalid(description: "the message has more than \(limit) parts")
                     }
                 }
-                if body[(lineStart + delimiter.count)...].starts(with: [0x2D, 0x2D]) { return parts }
+                if afterDelimiter.starts(with: [0x2D, 0x2D]) { return parts }
                 partStart = lineEnd
             }
             lineStart = lineEnd
