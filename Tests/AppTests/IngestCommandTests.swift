@@ -72,6 +72,24 @@ final class IngestCommandTests {
         #expect(result.lines[2] == "1 inputs: 1 reports stored, 0 duplicates, 1 rejected")
     }
 
+    @Test func aMaildirIsReadFromCurAndNewOnly() throws {
+        let maildir = directory.appendingPathComponent("Maildir")
+        _ = try copy("stalwart-mail-auth/resources/dmarc-feedback/100.eml", to: "Maildir/cur/1764374400.M1P1.mx:2,S")
+        _ = try copy("stalwart-mail-auth/resources/dmarc-feedback/101.eml", to: "Maildir/new/1764374401.M2P2.mx")
+        _ = try copy("stalwart-mail-auth/resources/dmarc-feedback/102.eml", to: "Maildir/.DMARC/new/1764374402.M3P3.mx")
+        try FileManager.default.createDirectory(at: maildir.appendingPathComponent(".DMARC/cur"), withIntermediateDirectories: true)
+        // A delivery in progress and the mail system's bookkeeping are no input.
+        _ = try copy("stalwart-mail-auth/resources/dmarc-feedback/103.eml", to: "Maildir/tmp/1764374403.M4P4.mx")
+        try Data("3 V1 1\n".utf8).write(to: maildir.appendingPathComponent("dovecot-uidlist"))
+        let result = try dmarcd([maildir.path])
+        #expect(result.status == 0)
+        try #require(result.lines.count == 4, "\(result.lines)")
+        #expect(result.lines[0].hasPrefix("stored \(maildir.path)/cur/1764374400.M1P1.mx:2,S, part google.com!stalw.art"))
+        #expect(result.lines[1].hasPrefix("stored \(maildir.path)/new/1764374401.M2P2.mx, part backschues.net!stalw.art"))
+        #expect(result.lines[2].hasPrefix("stored \(maildir.path)/.DMARC/new/1764374402.M3P3.mx, part mail.ru!stalw.art"))
+        #expect(result.lines[3] == "3 inputs: 3 reports stored, 0 duplicates, 0 rejected")
+    }
+
     @Test func standardInputIsOneInput() throws {
         let bytes = Array(try Data(contentsOf: Fixtures.corpus("mail-dmarc/t/fixtures/test_dmarc.xml.zip")))
         let result = try dmarcd(["-"], input: bytes)
