@@ -86,7 +86,7 @@ public struct ReportIngester: Sendable {
         if bytes.starts(with: [0x1F, 0x8B]) { return .gzip }
         // A local file header, or the end record of an empty archive.
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .zip }
-        // UTF-16 byte order marks: XMLParser reads such documents.
+        // UTF-16 byte order marks: XML, which the reader refuses with its reason.
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) { return .xml }
         var text = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes
         text = text.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }

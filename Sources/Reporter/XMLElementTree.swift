@@ -44,6 +44,11 @@ struct XMLElementTree {
     /// report needs none, and they are how entity expansion attacks (RFC 9990 §8.1 "XML bomb")
     /// and external entities get in. External entities stay off in the parser too.
     init(data: Data, maximumDepth: Int) throws {
+        // The searches below read ASCII bytes; in UTF-16 or UTF-32 every character carries NUL
+        // bytes, which XML allows in no other form, so such a document is refused unread.
+        if data.contains(0) {
+            throw ParseError(description: "the document holds NUL bytes (UTF-16 or UTF-32), which reports never need")
+        }
         if data.range(of: Data("<!DOCTYPE".utf8)) != nil {
             throw ParseError(description: "the document has a document type declaration, which reports never need")
         }

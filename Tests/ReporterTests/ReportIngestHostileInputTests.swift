@@ -90,6 +90,13 @@ import Testing
                 == "the document declares an entity, which reports never need")
     }
 
+    @Test func aUTF16DocumentCannotHideItsDeclarations() {
+        let laughs = #"<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE feedback [<!ENTITY a "aaaa">]><feedback>&a;</feedback>"#
+        let utf16: [UInt8] = [0xFF, 0xFE] + laughs.utf16.flatMap { (unit: UInt16) -> [UInt8] in [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        #expect(Self.rejection(of: utf16, name: "UTF-16 entities")
+                == "the document holds NUL bytes (UTF-16 or UTF-32), which reports never need")
+    }
+
     @Test func gzipInsideGzipDeeperThanTheNestingLimitIsRejected() throws {
         var bytes = Array("<feedback/>".utf8)
         for _ in 0..<10 { bytes = try ReportCompression.gzip(bytes) }
