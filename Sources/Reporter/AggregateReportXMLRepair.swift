@@ -39,9 +39,10 @@ enum AggregateReportXMLRepair {
         return output
     }
 
-    /// The `encoding` of the XML declaration, if any.
+    /// The `encoding` of the XML declaration, if any (after a UTF-8 byte order mark).
     static func declaredEncoding(_ bytes: [UInt8]) -> String? {
-        let head = String(decoding: bytes.prefix(200), as: UTF8.self)
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let head = String(decoding: bytes.dropFirst(start).prefix(200), as: UTF8.self)
         guard head.hasPrefix("<?xml"), let end = head.range(of: "?>") else { return nil }
         let declaration = head[..<end.lowerBound]
         guard let key = declaration.range(of: "encoding") else { return nil }

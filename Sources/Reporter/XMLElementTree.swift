@@ -49,6 +49,12 @@ struct XMLElementTree {
         if data.contains(0) {
             throw ParseError(description: "the document holds NUL bytes (UTF-16 or UTF-32), which reports never need")
         }
+        // Likewise an encoding that writes `<` otherwise (UTF-7 writes `+ADw-`) could hide them;
+        // reports come in UTF-8 or a single-byte encoding that keeps ASCII as it is.
+        if let encoding = AggregateReportXMLRepair.declaredEncoding([UInt8](data.prefix(200))),
+           !Self.isASCIICompatible(encoding) {
+            throw ParseError(description: "the document's encoding \"\(encoding)\" is not one reports use")
+        }
         if data.range(of: Data("<!DOCTYPE".utf8)) != nil {
             throw ParseError(description: "the document has a document type declaration, which reports never need")
         }
@@ -72,6 +78,16 @@ struct XMLElementTree {
             throw ParseError(description: "the document has no complete root element")
         }
         self.root = root
+    }
+}
+
+extension XMLElementTree {
+    /// UTF-8, ASCII, ISO 8859 and the Windows code pages: encodings in which every ASCII
+    /// character is its own byte.
+    static func isASCIICompatible(_ encoding: String) -> Bool {
+        let name = encoding.lowercased()
+        return ["utf-8", "utf8", "us-ascii", "ascii", "latin1"].contains(name)
+            || ["iso-8859-", "iso8859-", "windows-125", "cp125"].contains { name.hasPrefix($0) }
     }
 }
 

@@ -97,6 +97,12 @@ import Testing
                 == "the document holds NUL bytes (UTF-16 or UTF-32), which reports never need")
     }
 
+    @Test func aUTF7DocumentCannotHideItsDeclarations() {
+        let document = #"<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE feedback+AD4-<feedback/>"#
+        #expect(Self.rejection(of: Array(document.utf8), name: "UTF-7 declarations")
+                == "the document's encoding \"UTF-7\" is not one reports use")
+    }
+
     @Test func gzipInsideGzipDeeperThanTheNestingLimitIsRejected() throws {
         var bytes = Array("<feedback/>".utf8)
         for _ in 0..<10 { bytes = try ReportCompression.gzip(bytes) }
