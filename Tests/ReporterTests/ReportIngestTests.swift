@@ -1,3 +1,4 @@
+import Auth
 import Foundation
 import Reporter
 import Store
@@ -125,6 +126,31 @@ import TestSupport
             return
         }
         #expect(reason.hasPrefix("the message holds no aggregate report (parts: "))
+    }
+
+    /// AOL's shape (as in opendmarc's bad.com sample, which is also cut off): a prefixed root,
+    /// unprefixed children, windows-1252 text.
+    @Test func aPrefixedRootWithUnprefixedChildrenReads() throws {
+        let document = """
+            <?xml version="1.0" encoding="windows-1252"?><ns1:feedback xmlns:ns1='http://dmarc.org/dmarc-xml/0.1'>\
+            <report_metadata><org_name>AOL \u{93}Mail\u{94}</org_name><email>postmaster@aol.com</email>\
+            <report_id>example.com_1337227200</report_id><date_range><begin>1337140800</begin><end>1337227200</end>\
+            </date_range></report_metadata><policy_published><domain>example.com</domain><p>NONE</p></policy_published>\
+            <record><row><source_ip>192.0.2.1</source_ip><count>2</count><policy_evaluated><disposition>None</disposition>\
+            <dkim>Pass</dkim><spf>Fail</spf></policy_evaluated></row><identifiers><header_from>Example.com</header_from>\
+            </identifiers></record></ns1:feedback>
+            """
+        // One byte per character: 0x93 and 0x94 are windows-1252's curly quotes.
+        let bytes = document.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
+        let outcomes = ReportIngester().outcomes(of: bytes, origin: "aol.xml")
+        guard case .report(let report, _) = outcomes.first else {
+            Issue.record("\(outcomes)")
+            return
+        }
+        #expect(report.metadata.orgName == "AOL \u{201C}Mail\u{201D}")
+        #expect(report.policyPublished.p == DMARCPolicy.none)
+        #expect(report.records.map(\.count) == [2])
+        #expect(report.records.first?.headerFrom == "example.com")
     }
 
     @Test func receivedReportsGoWithRetention() throws {
