@@ -96,7 +96,15 @@ struct IngestCommand: ParsableCommand {
                     return isMaildir(subfolder) ? inputs(at: subfolder) : []
                 }
         }
-        return names.filter { !$0.hasPrefix(".") }.flatMap { inputs(at: folder.appendingPathComponent($0).path) }
+        return names.filter { !$0.hasPrefix(".") }.map { folder.appendingPathComponent($0).path }
+            .filter { !isLinkedDirectory($0) }.flatMap(inputs(at:))
+    }
+
+    /// A symbolic link to a directory, which a walk does not follow: it could lead back up.
+    private static func isLinkedDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil
+            && FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     private static func isMaildir(_ path: String) -> Bool {
