@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(name: "CUnbound", path: "Sources/CUnbound"),
@@ -65,6 +66,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .target(
@@ -110,7 +112,11 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: ["App", "Store", "TestSupport"]),
         .testTarget(
             name: "ReporterTests",
-            dependencies: ["Reporter", "Auth", "Store", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Reporter", "Auth", "Store", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                // Hostile inputs are built in the tests: a streamed gzip bomb.
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
         ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Store", "Auth", "TestSupport"]),
         .testTarget(name: "E2ETests", dependencies: ["TestSupport", "Store", "Auth", "Reporter"], path: "Tests/E2E",

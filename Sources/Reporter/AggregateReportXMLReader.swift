@@ -18,10 +18,13 @@ public enum AggregateReportXMLReader {
         public var maximumBytes: Int
         /// The deepest element nesting read (a report needs 5; extensions get some more).
         public var maximumDepth: Int
+        /// The most `record` elements read from one report.
+        public var maximumRecords: Int
 
-        public init(maximumBytes: Int = 64 << 20, maximumDepth: Int = 32) {
+        public init(maximumBytes: Int = 64 << 20, maximumDepth: Int = 32, maximumRecords: Int = 100_000) {
             self.maximumBytes = maximumBytes
             self.maximumDepth = maximumDepth
+            self.maximumRecords = maximumRecords
         }
     }
 
@@ -50,7 +53,11 @@ public enum AggregateReportXMLReader {
         do {
             tree = try XMLElementTree(data: data, maximumDepth: limits.maximumDepth)
         } catch let error as XMLElementTree.ParseError {
-            throw ReadError(error.description)
+            // The repairs only run on what does not parse, and their result must parse by itself.
+            guard let repaired = AggregateReportXMLRepair.repaired(data),
+                  let repairedTree = try? XMLElementTree(data: repaired, maximumDepth: limits.maximumDepth)
+            else { throw ReadError(error.description) }
+            tree = repairedTree
         }
         let root = tree.root
         guard root.name == "feedback", acceptedNamespaces.contains(root.namespace) else {
@@ -60,10 +67,14 @@ public enum AggregateReportXMLReader {
         let metadata = try self.metadata(try required(root, "report_metadata"))
         let published = try required(root, "policy_published")
         let policy = try policyPublished(published)
+        let recordElements = root.children("record")
+        guard recordElements.count <= limits.maximumRecords else {
+            throw ReadError("the report has \(recordElements.count) records, more than the limit of \(limits.maximumRecords)")
+        }
         var records: [AggregateReport.Record] = []
         // A record of no messages says nothing; some reporters fill an empty report with one whose
         // other values are empty too.
-        for (index, element) in root.children("record").enumerated() where element.child("row")?.value("count") != "0" {
+        for (index, element) in recordElements.enumerated() where element.child("row")?.value("count") != "0" {
             do {
                 records.append(try record(element))
             } catch let error as ReadError {
@@ -105,6 +116,10 @@ public enum AggregateReportXMLReader {
         return HistoryRecord.PublishedPolicy(
             p: p, sp: try policy("sp"), np: try policy("np"), adkim: alignment("adkim"), aspf: alignment("aspf"),
             isTesting: element.value("testing").flatMap { ["y": true, "n": false][$0.lowercased()] },
+            // RFC 7489's `pct` and the drafts' `psd` are not in RFC 9990's schema; reporters that
+            // still send them say what they saw.
+            percent: element.value("pct").flatMap { Int($0) }.flatMap { (0...100).contains($0) ? $0 : nil },
+            publicSuffix: element.value("psd").flatMap { DMARCRecord.PublicSuffixFlag(rawValue: $0.lowercased()) },
             failureReportOptions: nonEmpty(element.value("fo")),
             discoveryMethod: element.value("discovery_method").flatMap { .init(rawValue: $0.lowercased()) })
     }

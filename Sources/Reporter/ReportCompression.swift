@@ -44,7 +44,9 @@ public enum ReportCompression {
         guard crc == CRC32.checksum(output), size == UInt32(truncatingIfNeeded: output.count) else {
             throw Failure(description: "the gzip data is truncated or damaged")
         }
-        guard input.readableBytes == 0 else {
+        // One mail system appends a line end to the attachment, which carries nothing. Anything
+        // else after the member is another member or junk.
+        guard data[consumed...].allSatisfy({ $0 == 0x0D || $0 == 0x0A }) else {
             throw Failure(description: "\(input.readableBytes) bytes follow the gzip member")
         }
         return output

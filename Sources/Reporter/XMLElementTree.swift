@@ -17,14 +17,15 @@ struct XMLElementTree {
             self.namespace = namespace
         }
 
-        /// The children called `name` in the element's own namespace; elements of other
-        /// namespaces are extensions (RFC 9990 §5) and stay out of sight.
+        /// The children called `name` in the element's own namespace, or in none: AOL's reports
+        /// prefix only the root (`<ns1:feedback>`) and leave its children unqualified. Elements
+        /// of other namespaces are extensions (RFC 9990 §5) and stay out of sight.
         func children(_ name: String) -> [Element] {
-            children.filter { $0.name == name && $0.namespace == namespace }
+            children.filter { $0.name == name && ($0.namespace == namespace || $0.namespace == nil) }
         }
 
         func child(_ name: String) -> Element? {
-            children.first { $0.name == name && $0.namespace == namespace }
+            children.first { $0.name == name && ($0.namespace == namespace || $0.namespace == nil) }
         }
 
         /// The trimmed text of the first child called `name`.
@@ -39,12 +40,26 @@ struct XMLElementTree {
 
     let root: Element
 
-    /// Parses `data`. Document type declarations are refused before parsing: a report needs
-    /// none, and they are how entity expansion attacks (RFC 9990 §8.1 "XML bomb") and external
-    /// entities get in. External entities stay off in the parser too.
+    /// Parses `data`. Document type and entity declarations are refused before parsing: a
+    /// report needs none, and they are how entity expansion attacks (RFC 9990 §8.1 "XML bomb")
+    /// and external entities get in. External entities stay off in the parser too.
     init(data: Data, maximumDepth: Int) throws {
+        // The searches below read ASCII bytes; in UTF-16 or UTF-32 every character carries NUL
+        // bytes, which XML allows in no other form, so such a document is refused unread.
+        if data.contains(0) {
+            throw ParseError(description: "the document holds NUL bytes (UTF-16 or UTF-32), which reports never need")
+        }
+        // Likewise an encoding that writes `<` otherwise (UTF-7 writes `+ADw-`) could hide them;
+        // reports come in UTF-8 or a single-byte encoding that keeps ASCII as it is.
+        if let encoding = AggregateReportXMLRepair.declaredEncoding([UInt8](data.prefix(200))),
+           !Self.isASCIICompatible(encoding) {
+            throw ParseError(description: "the document's encoding \"\(encoding)\" is not one reports use")
+        }
         if data.range(of: Data("<!DOCTYPE".utf8)) != nil {
             throw ParseError(description: "the document has a document type declaration, which reports never need")
+        }
+        if data.range(of: Data("<!ENTITY".utf8)) != nil {
+            throw ParseError(description: "the document declares an entity, which reports never need")
         }
         let parser = XMLParser(data: data)
         parser.shouldProcessNamespaces = true
@@ -63,6 +78,16 @@ struct XMLElementTree {
             throw ParseError(description: "the document has no complete root element")
         }
         self.root = root
+    }
+}
+
+extension XMLElementTree {
+    /// UTF-8, ASCII, ISO 8859 and the Windows code pages: encodings in which every ASCII
+    /// character is its own byte.
+    static func isASCIICompatible(_ encoding: String) -> Bool {
+        let name = encoding.lowercased()
+        return ["utf-8", "utf8", "us-ascii", "ascii", "latin1"].contains(name)
+            || ["iso-8859-", "iso8859-", "windows-125", "cp125"].contains { name.hasPrefix($0) }
     }
 }
 

@@ -14,6 +14,9 @@ enum HistorySchema {
         migrator.registerMigration("3 report outbox") { db in
             try db.execute(sql: ReportOutboxSchema.version3)
         }
+        migrator.registerMigration("4 reports in") { db in
+            try db.execute(sql: ReceivedReportSchema.version4)
+        }
         return migrator
     }
 

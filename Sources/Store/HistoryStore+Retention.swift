@@ -6,7 +6,7 @@ extension HistoryStore {
     /// DKIM signatures and recipients, in one short transaction; returns how many went. Callers
     /// repeat it until it returns less than `batchSize`, so that the writer gets the lock
     /// between batches. The last batch also drops the rows of the count tables that no message
-    /// is left in.
+    /// is left in, and the received reports whose window ended before `cutoff` with their records.
     public func expire(olderThan cutoff: Date, batchSize: Int) throws -> Int {
         try pool.write { db in
             try db.execute(sql: """
@@ -18,6 +18,8 @@ extension HistoryStore {
                 for table in HistorySchema.countTables {
                     try db.execute(sql: "DELETE FROM \(table.name) WHERE messages <= 0")
                 }
+                try db.execute(sql: "DELETE FROM received_report WHERE end_time < ?",
+                               arguments: [Int64((cutoff.timeIntervalSince1970).rounded(.down))])
             }
             return deleted
         }

@@ -10,13 +10,30 @@ public enum TestProgram {
         }
     }
 
+    /// How a program ended and what it printed.
+    public struct Outcome: Sendable {
+        public var status: Int32
+        public var output: [UInt8]
+        public var errors: String
+    }
+
     /// Runs `arguments[0]` with the rest as arguments and `input` on stdin; throws unless it
     /// exits with 0.
+    @discardableResult
+    public static func run(_ arguments: [String], input: [UInt8] = []) throws -> [UInt8] {
+        let outcome = try self.outcome(arguments, input: input)
+        guard outcome.status == 0 else {
+            throw Failure(description: "\(arguments.joined(separator: " ")) exited \(outcome.status): \(outcome.errors)")
+        }
+        return outcome.output
+    }
+
+    /// Runs `arguments[0]` with the rest as arguments and `input` on stdin, whatever its exit
+    /// status.
     ///
     /// All three standard streams go through files: a pipe's write end can leak into a
     /// long-lived child that another test starts meanwhile (nsd), and then EOF never comes.
-    @discardableResult
-    public static func run(_ arguments: [String], input: [UInt8] = []) throws -> [UInt8] {
+    public static func outcome(_ arguments: [String], input: [UInt8] = []) throws -> Outcome {
         let directory = FileManager.default.temporaryDirectory
         let files = ["in", "out", "err"].map { directory.appendingPathComponent("dmarcd-program-\($0)-\(UUID().uuidString)") }
         defer { for file in files { try? FileManager.default.removeItem(at: file) } }
@@ -31,10 +48,7 @@ public enum TestProgram {
         process.standardError = try FileHandle(forWritingTo: files[2])
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let errors = (try? String(contentsOf: files[2], encoding: .utf8)) ?? ""
-            throw Failure(description: "\(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(errors)")
-        }
-        return Array(try Data(contentsOf: files[1]))
+        return Outcome(status: process.terminationStatus, output: Array(try Data(contentsOf: files[1])),
+                       errors: (try? String(contentsOf: files[2], encoding: .utf8)) ?? "")
     }
 }

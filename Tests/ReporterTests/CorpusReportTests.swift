@@ -42,8 +42,8 @@ import TestSupport
         "parsedmarc/samples/aggregate/empty_reason.xml": .reads(records: 1, messages: 2),  // an empty <reason>
         "parsedmarc/samples/aggregate/example.net!example.com!1529366400!1529452799.xml": .reads(records: 1, messages: 1),
         "parsedmarc/samples/aggregate/fastmail.com!example.com!1516060800!1516147199!102675056.xml.gz": .reads(records: 1, messages: 1),
-        "parsedmarc/samples/aggregate/ikea.com!example.de!1538690400!1538776800.xml": .refused("not well-formed XML (error 5 at line 47, column 12)"),  // an unclosed <xs:schema> start tag before <feedback>
-        "parsedmarc/samples/aggregate/invalid_utf_8.xml": .refused("not well-formed XML (error 9 at line 31, column 25)"),  // byte 0x91 in a UTF-8 document
+        "parsedmarc/samples/aggregate/ikea.com!example.de!1538690400!1538776800.xml": .reads(records: 1, messages: 1),  // an unclosed <xs:schema> start tag before <feedback>, dropped
+        "parsedmarc/samples/aggregate/invalid_utf_8.xml": .reads(records: 1, messages: 1),  // byte 0x91 in a UTF-8 document, read as windows-1252
         "parsedmarc/samples/aggregate/invalid_xml.xml": .refused("not well-formed XML (error 5 at line 5, column 18)"),  // an unescaped < in element text
         "parsedmarc/samples/aggregate/old_draft_from_wiki.xml": .reads(records: 1, messages: 2),  // pre-RFC draft, no selector
         "parsedmarc/samples/aggregate/protection.outlook.com!example.com!1711756800!1711843200.xml": .reads(records: 1, messages: 1),
