@@ -4,7 +4,8 @@
 enum PageTemplates {
     static let all: [String: String] = [
         "layout": layout, "overview": overview, "messages": messages, "message": message,
-        "domains": domains, "domain": domain, "reports": reports, "report": report, "error": error,
+        "domains": domains, "domain": domain, "reports": reports, "report": report, "reportsIn": reportsIn,
+        "reportsInDomain": reportsInDomain, "error": error,
     ]
 
     static let layout = """
@@ -25,6 +26,7 @@ enum PageTemplates {
         <a href="/messages"{{#messages}} aria-current="page"{{/messages}}>Messages</a>
         <a href="/domains"{{#domains}} aria-current="page"{{/domains}}>Domains</a>
         <a href="/reports"{{#reports}} aria-current="page"{{/reports}}>Reports out</a>
+        <a href="/reports-in"{{#reportsIn}} aria-current="page"{{/reportsIn}}>Reports in</a>
         </nav>
         </header>
         <main>
@@ -260,6 +262,70 @@ enum PageTemplates {
         <pre class="xml">{{xml}}</pre>
         """
 
+    static let reportsIn = """
+        <p>What receivers report about our domains: the aggregate reports whose window ended in the last 30 days.</p>
+        <table class="list">
+        <thead><tr><th>Domain</th><th class="number">Reports</th><th class="number">Reporters</th><th class="number">Sources</th><th class="number">Messages</th><th class="number">DMARC pass</th><th class="number">SPF aligned</th><th class="number">DKIM aligned</th><th class="number">Fail</th></tr></thead>
+        <tbody>
+        {{#rows}}<tr><td><a href="/reports-in/{{domain}}">{{domain}}</a></td><td class="number">{{reports}}</td><td class="number">{{reporters}}</td><td class="number">{{sources}}</td><td class="number">{{messages}}</td><td class="number">{{passShare}}</td><td class="number">{{spfShare}}</td><td class="number">{{dkimShare}}</td><td class="number">{{fail}}</td></tr>{{/rows}}
+        {{^rows}}<tr><td colspan="9" class="empty">No reports received in the last 30 days. Reports mailed to a ReportMailbox address, or given to <code>dmarcd ingest</code>, appear here.</td></tr>{{/rows}}
+        </tbody>
+        </table>
+        """
+
+    static let reportsInDomain = """
+        <section class="cards">
+        <div class="card"><h2>Last 30 days</h2>
+        <table class="counts">
+        <tr><th>Messages</th><td>{{messages}}</td></tr>
+        <tr><th>DMARC pass</th><td class="pass">{{pass}} <small>{{passShare}}</small></td></tr>
+        <tr><th>DMARC fail</th><td class="fail">{{fail}} <small>{{failShare}}</small></td></tr>
+        <tr><th>SPF aligned</th><td>{{spfShare}}</td></tr>
+        <tr><th>DKIM aligned</th><td>{{dkimShare}}</td></tr>
+        <tr><th>Quarantined</th><td>{{quarantined}}</td></tr>
+        <tr><th>Rejected</th><td>{{rejected}}</td></tr>
+        </table></div>
+        <div class="card"><h2>Published policy</h2>
+        {{#policy}}<table class="counts">
+        <tr><th>Policy</th><td>p={{p}} sp={{sp}}</td></tr>
+        <tr><th>Percentage</th><td>{{pct}}</td></tr>
+        <tr><th>Alignment</th><td>adkim={{adkim}} aspf={{aspf}}</td></tr>
+        <tr><th>Testing</th><td>{{testing}}</td></tr>
+        <tr><th>As reported by</th><td>{{reporter}}</td></tr>
+        </table>{{/policy}}
+        </div>
+        <div class="card"><h2>If the policy were reject</h2>
+        <p><strong>{{wouldBeRejected}}</strong> messages ({{wouldBeRejectedShare}}) failed DMARC: with <code>p=reject</code> receivers would have rejected them, unless they let forwarded mail through. Sources with failures: {{failingSourceCount}}.</p>
+        {{#policy}}{{#enforced}}<p>The domain already publishes p=reject.</p>{{/enforced}}{{/policy}}
+        <p>Before moving to reject, make sure every source of your own mail below passes SPF or DKIM aligned; sources that are mailing lists or forwarders show override reasons.</p>
+        </div>
+        </section>
+        <section>
+        <h2>Pass rates, day by day</h2>
+        {{{rateChart}}}
+        <h2>Messages, day by day</h2>
+        {{{chart}}}
+        </section>
+        <section>
+        <h2>Sources that would be rejected</h2>
+        <table class="list">
+        <thead><tr><th>Source</th><th class="number">Failed</th><th class="number">Messages</th><th>Reported by</th><th>Override reasons</th><th>First seen</th></tr></thead>
+        <tbody>
+        {{#failingSources}}<tr><td>{{sourceIP}}{{#isNew}} <span class="new">new</span>{{/isNew}}</td><td class="number fail">{{fail}}</td><td class="number">{{messages}}</td><td>{{reporters}}</td><td>{{overrides}}</td><td>{{firstSeen}}</td></tr>{{/failingSources}}
+        {{^failingSources}}<tr><td colspan="6" class="empty">Every reported message passed DMARC.</td></tr>{{/failingSources}}
+        </tbody>
+        </table>
+        <h2>All sources</h2>
+        <table class="list">
+        <thead><tr><th>Source</th><th class="number">Messages</th><th class="number">DMARC pass</th><th class="number">SPF aligned</th><th class="number">DKIM aligned</th><th>Reported by</th><th>First seen</th></tr></thead>
+        <tbody>
+        {{#sources}}<tr><td>{{sourceIP}}{{#isNew}} <span class="new">new</span>{{/isNew}}</td><td class="number">{{messages}}</td><td class="number">{{passShare}}</td><td class="number">{{spfShare}}</td><td class="number">{{dkimShare}}</td><td>{{reporters}}</td><td>{{firstSeen}}</td></tr>{{/sources}}
+        {{^sources}}<tr><td colspan="7" class="empty">No reports about this domain in the last 30 days.</td></tr>{{/sources}}
+        </tbody>
+        </table>
+        </section>
+        """
+
     static let error = """
         <p class="problem">{{message}}</p>
         <p><a href="/">Back to the overview</a></p>
@@ -312,6 +378,7 @@ enum PageTemplates {
         pre.xml { font-size: .8rem; max-height: 40rem; overflow: auto; }
         .states a { margin-right: .8rem; }
         .states a[aria-current] { font-weight: 700; }
+        .new { font-size: .75rem; padding: 0 .3rem; border-radius: .2rem; background: var(--error); color: #fff; }
         svg.chart { background: #fff; border: 1px solid var(--line); max-width: 100%; height: auto; }
         svg.chart text { font: 11px system-ui, sans-serif; fill: var(--muted); }
         svg.chart .grid { stroke: var(--line); }

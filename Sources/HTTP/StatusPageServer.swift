@@ -89,6 +89,12 @@ public struct StatusPageServer: Service {
                             body: .init(byteBuffer: ByteBuffer(bytes: file)))
         }
 
+        router.get("/reports-in") { _, _ in try await pages.html { try pages.receivedDomainsPage(now: Date()) } }
+        router.get("/reports-in/:domain") { _, context in
+            let domain = Self.pathParameter("domain", context)
+            return try await pages.html { try pages.receivedDomainPage(domain, now: Date()) }
+        }
+
         router.get("/api/v1/overview") { _, _ in try await pages.json { try pages.overviewModel(now: Date()) } }
         router.get("/api/v1/messages") { request, _ in
             try await pages.json {
@@ -117,6 +123,11 @@ public struct StatusPageServer: Service {
         router.get("/api/v1/reports/:id") { _, context in
             let id = context.parameters.get("id", as: Int64.self) ?? 0
             return try await pages.json { try pages.history.store().outboxReport(id: id).map(ReportModel.init) }
+        }
+        router.get("/api/v1/reports-in") { _, _ in try await pages.json { try pages.receivedDomainsModel(now: Date()) } }
+        router.get("/api/v1/reports-in/:domain") { _, context in
+            let domain = Self.pathParameter("domain", context)
+            return try await pages.json { try pages.receivedDomainModel(domain, now: Date()) }
         }
         router.get("/api/v1/health") { _, _ in try await pages.json { pages.healthModel(now: Date()) } }
 

@@ -340,20 +340,6 @@ struct StatusPages: Sendable {
     }
 }
 
-extension MessageCounts {
-    mutating func add(_ other: MessageCounts) {
-        messages += other.messages
-        dmarcPass += other.dmarcPass
-        dmarcFail += other.dmarcFail
-        dmarcNone += other.dmarcNone
-        dmarcError += other.dmarcError
-        spfAligned += other.spfAligned
-        dkimAligned += other.dkimAligned
-        quarantined += other.quarantined
-        rejected += other.rejected
-    }
-}
-
 enum StatusPageError: Error, CustomStringConvertible {
     case missingTemplate(String)
 

@@ -58,11 +58,10 @@ extension HistoryStore {
     /// `since`, oldest first, with their records.
     public func receivedReports(domain: String? = nil, since: Date = .distantPast) throws -> [ReceivedReport.Stored] {
         try pool.read { db in
-            let seconds = Int64(max(since.timeIntervalSince1970, -1e15).rounded(.down))
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM received_report WHERE end_time >= ? AND (? IS NULL OR policy_domain = ?)
                 ORDER BY begin_time, id
-                """, arguments: [seconds, domain, domain])
+                """, arguments: [Self.seconds(since), domain, domain])
             return try rows.map { try Self.receivedReport($0, db) }
         }
     }
@@ -72,10 +71,13 @@ extension HistoryStore {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM received_report") ?? 0 }
     }
 
-    private static func receivedReport(_ row: Row, _ db: Database) throws -> ReceivedReport.Stored {
+    /// The report of a `received_report` row, with its records unless `withRecords` is false.
+    static func receivedReport(_ row: Row, _ db: Database, withRecords: Bool = true) throws -> ReceivedReport.Stored {
         let id: Int64 = row["id"]
-        let records = try Row.fetchAll(db, sql: "SELECT * FROM received_record WHERE report = ? ORDER BY id",
-                                       arguments: [id]).map { try receivedRecord($0, db) }
+        let records = withRecords
+            ? try Row.fetchAll(db, sql: "SELECT * FROM received_record WHERE report = ? ORDER BY id",
+                               arguments: [id]).map { try receivedRecord($0, db) }
+            : []
         let column = StoredColumn(row: row, table: "received_report")
         let policy = HistoryRecord.PublishedPolicy(
             p: try column.value(DMARCPolicy.self, "policy_p"), sp: try column.value(DMARCPolicy.self, "policy_sp"),

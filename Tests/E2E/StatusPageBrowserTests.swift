@@ -43,6 +43,23 @@ struct StatusPageBrowserTests {
                                 file: Data(try ReportCompression.gzip(Array(xml.utf8))),
                                 destinations: ["mailto:dmarc@sender0.example"]),
             ], at: yesterday + 86_500)
+            let received = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <feedback><report_metadata><org_name>Example Receiver</org_name><email>noreply@receiver.example</email>
+                <report_id>in-1</report_id><date_range><begin>\(Int(yesterday.timeIntervalSince1970))</begin>
+                <end>\(Int(yesterday.timeIntervalSince1970) + 86_399)</end></date_range></report_metadata>
+                <policy_published><domain>sender0.example</domain><adkim>r</adkim><aspf>r</aspf><p>none</p></policy_published>
+                <record><row><source_ip>192.0.2.10</source_ip><count>12</count><policy_evaluated><disposition>none</disposition>
+                <dkim>pass</dkim><spf>pass</spf></policy_evaluated></row><identifiers><header_from>sender0.example</header_from></identifiers>
+                <auth_results><dkim><domain>sender0.example</domain><result>pass</result></dkim>
+                <spf><domain>sender0.example</domain><result>pass</result></spf></auth_results></record>
+                <record><row><source_ip>203.0.113.50</source_ip><count>3</count><policy_evaluated><disposition>none</disposition>
+                <dkim>fail</dkim><spf>fail</spf></policy_evaluated></row><identifiers><header_from>sender0.example</header_from></identifiers>
+                <auth_results><spf><domain>forger.example</domain><result>fail</result></spf></auth_results></record>
+                </feedback>
+                """
+            let ingested = try ReportIntake(store: store).ingest(Array(received.utf8), source: "browser test")
+            guard case .stored = ingested.first else { throw TestProgram.Failure(description: "\(ingested)") }
             let httpPort = try FreePort.udpAndTCP()
             let milterPort = try FreePort.udpAndTCP()
             baseURL = "http://127.0.0.1:\(httpPort)"
@@ -130,6 +147,10 @@ struct StatusPageBrowserTests {
                                                                  "title": "document.querySelector('h1').textContent"]),
             ("/reports", "reports.png", ["rows": Self.rows]),
             ("/reports/\(reportID)", "report.png", ["xml": "document.querySelector('pre.xml').textContent"]),
+            ("/reports-in", "reports-in.png", ["rows": Self.rows]),
+            ("/reports-in/sender0.example", "reports-in-domain.png", [
+                "rows": Self.rows, "charts": "document.querySelectorAll('svg.chart').length",
+            ]),
         ]
         let results = try Self.load(pages, from: site)
         for (path, result) in results {
@@ -156,6 +177,10 @@ struct StatusPageBrowserTests {
         #expect(hostilePage?.values["explanation"]?.text == Self.hostile.explanation)
         #expect(results["/reports"]?.values["rows"]?.number == 1)
         #expect(results["/reports/\(reportID)"]?.values["xml"]?.text?.contains("<report_id>R-1</report_id>") == true)
+        #expect(results["/reports-in"]?.values["rows"]?.number == 1)
+        // One source that would be rejected, and both sources.
+        #expect(results["/reports-in/sender0.example"]?.values["rows"]?.number == 3)
+        #expect(results["/reports-in/sender0.example"]?.values["charts"]?.number == 2)
         #expect(results["/domains/quo%22te'.example"]?.values["scripts"]?.number == 0)
         #expect(results["/domains/quo%22te'.example"]?.values["title"]?.text == "quo\"te'.example")
     }
