@@ -14,6 +14,9 @@ enum HistorySchema {
         migrator.registerMigration("3 report outbox") { db in
             try db.execute(sql: ReportOutboxSchema.version3)
         }
+        migrator.registerMigration("5 failure reports in the outbox") { db in
+            try db.execute(sql: ReportOutboxSchema.version5)
+        }
         return migrator
     }
 

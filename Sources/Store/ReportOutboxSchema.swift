@@ -61,4 +61,14 @@ enum ReportOutboxSchema {
             error TEXT
         );
         """
+
+    /// Failure reports (RFC 9991) join the outbox: a row's `kind` says which it is. A failure
+    /// report's file is the whole MIME message as built, not gzip, its window is the reported
+    /// message's arrival, and `sender` is its envelope sender (`FailureReportsSentBy`); an
+    /// aggregate report goes from the report address and leaves `sender` NULL.
+    static let version5 = """
+        ALTER TABLE outbox_report ADD COLUMN kind TEXT NOT NULL DEFAULT 'aggregate'
+            CHECK (kind = 'aggregate' OR kind = 'failure');
+        ALTER TABLE outbox_report ADD COLUMN sender TEXT CHECK ((kind = 'failure') = (sender IS NOT NULL));
+        """
 }
