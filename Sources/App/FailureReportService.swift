@@ -118,7 +118,7 @@ final class FailureReportService: Service, Sendable {
             date: now,
             original: .init(mailFrom: evaluation.envelope.mailFrom, recipients: job.candidate.recipients,
                             sourceIP: evaluation.envelope.clientIP, arrivalDate: evaluation.time,
-                            headerBlock: job.candidate.headerBlock),
+                            headerBlock: job.candidate.headerBlock, content: Self.content(of: job.candidate)),
             verdict: evaluation.verdict, deliveryResult: Self.deliveryResult(of: evaluation.disposition),
             spfRecords: await spfRecords(for: evaluation.verdict))
         // The size a `!size` limit is held against: the report with the published addresses in
@@ -187,6 +187,13 @@ final class FailureReportService: Service, Sendable {
             }
         }
         return records
+    }
+
+    /// The whole message when the milter kept its body, else its header block, saying so when the
+    /// body was too large to keep.
+    static func content(of candidate: FailureReportCandidate) -> FailureReport.Content {
+        if let body = candidate.body { return .message(body: body) }
+        return candidate.bodyTooLarge ? .headersOfLargeMessage(limit: FailureReportCandidate.bodyLimit) : .headers
     }
 
     /// RFC 6591 §3.2.2 for what the milter did.

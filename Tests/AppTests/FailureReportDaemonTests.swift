@@ -203,4 +203,18 @@ struct FailureReportDaemonTests {
         #expect(grouped.values.first?.flatMap(\.recipients).sorted() == ["ruf@example.com", "ruf@reports.example.net"])
         #expect(grouped.values.first?.first?.text.contains("Original-Mail-From: <bounce@example.com>") == true)
     }
+
+    @Test func withIncludeMessageTheReportCarriesTheWholeMessage() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (daemon, port) = try startDaemon(extra: ["FailureReportsIncludeMessage yes"])
+
+        try await send(port: port, queueID: "WHOLE1", clientIP: "203.0.113.9")
+        wait(timeout: 10) { reports.count >= 2 }
+
+        let report = try #require(reportsByMessageID.values.first?.first?.text, "\(daemon.logTail())")
+        #expect(report.contains("Content-Type: message/rfc822\r\n"))
+        #expect(!report.contains("Content-Type: text/rfc822-headers"))
+        #expect(report.contains("Subject: failure report test\r\n"))
+        #expect(report.contains("\r\n\r\nThe body stays private.\r\n"), "\(report)")
+    }
 }
