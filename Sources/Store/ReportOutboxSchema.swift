@@ -1,6 +1,7 @@
-/// The aggregate report outbox (RFC 9990 §3.5): which reporting windows are done, each report's
-/// exact bytes, one delivery per `rua` destination, destinations suppressed after a permanent
-/// refusal, and the scheduler's runs.
+/// The report outbox (RFC 9990 §3.5): which reporting windows are done, each report's exact
+/// bytes, one delivery per `rua` destination, destinations suppressed after a permanent refusal,
+/// and the scheduler's runs; since version 5 also failure reports (RFC 9991), one delivery per
+/// `ruf` address.
 ///
 /// A window's row and all of its reports go in by one transaction, so a window is reported
 /// exactly once whatever moment the process dies at; a report is never built again, only its

@@ -1,5 +1,6 @@
 import Foundation
-import Store
+import GRDB
+@testable import Store
 import Testing
 
 /// Failure reports in the outbox, on a real SQLite file: one report row holding the message,
@@ -70,5 +71,44 @@ import Testing
 
         #expect(try store.expireOutboxReports(olderThan: cutoff) == 1)
         #expect(try store.outboxReport(id: row) == nil)
+    }
+
+    @Test("a database from before migration 5 keeps its aggregate reports, now of kind aggregate, and takes failure reports")
+    func upgradeKeepsAggregateReports() throws {
+        let database = try TemporaryDatabase()
+        let pool = try DatabasePool(path: database.path)
+        try HistorySchema.migrator.migrate(pool, upTo: "3 report outbox")
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO outbox_report (report_id, policy_domain, begin_ms, end_ms, created_ms, file_name, message_count, file)
+                VALUES ('R-1', 'example.org', 0, 86400000, 86400000, 'x.xml.gz', 1, x'1f8b')
+                """)
+        }
+        try pool.close()
+
+        let store = try HistoryStore.open(path: database.path)
+
+        #expect(try store.outboxReports().map(\.kind) == [.aggregate])
+        try store.storeFailureReport(Self.failure, at: Self.dayStart)
+        #expect(try store.outboxReports().map(\.kind) == [.failure, .aggregate])
+    }
+
+    @Test("the schema refuses a failure report without an envelope sender and an unknown kind")
+    func schemaChecks() throws {
+        let database = try TemporaryDatabase()
+        _ = try HistoryStore.open(path: database.path)
+        let pool = try DatabasePool(path: database.path)
+        defer { try? pool.close() }
+        for (kind, sender) in [("failure", nil), ("forensic", "a@example.com"), ("aggregate", "a@example.com")] as [(String, String?)] {
+            #expect(throws: DatabaseError.self) {
+                try pool.write { db in
+                    try db.execute(sql: """
+                        INSERT INTO outbox_report (kind, sender, report_id, policy_domain, begin_ms, end_ms, created_ms,
+                            file_name, message_count, file)
+                        VALUES (?, ?, 'R', 'example.org', 0, 0, 0, 'x', 1, x'00')
+                        """, arguments: [kind, sender])
+                }
+            }
+        }
     }
 }
