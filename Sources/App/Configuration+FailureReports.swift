@@ -11,6 +11,9 @@ extension Configuration {
     static let failureReportsPerDomainPerDay = 100
     /// Failure reports that may wait to be built; a flood beyond this is dropped.
     static let failureReportQueueCapacity = 1000
+    /// The same with `FailureReportsIncludeMessage`, where each waiting report may hold a body
+    /// of up to 1 MiB: a flood then costs at most about 100 MiB of memory.
+    static let failureReportQueueCapacityWithMessages = 100
 
     /// The failure report sender when `FailureReports` is on: `FailureReportsSentBy` (else
     /// dmarcd's user at this host) as the sender, `FailureReportsBcc`, `FailureReportsOnNone`,
@@ -25,7 +28,8 @@ extension Configuration {
             policy: FailureReportPolicy(reportsOnNone: failureReportsOnNone, hasCopyAddresses: !failureReportsBcc.isEmpty),
             reportsPerDestinationPerHour: Self.failureReportsPerDestinationPerHour,
             reportsPerDomainPerDay: Self.failureReportsPerDomainPerDay,
-            queueCapacity: Self.failureReportQueueCapacity)
+            queueCapacity: failureReportsIncludeMessage
+                ? Self.failureReportQueueCapacityWithMessages : Self.failureReportQueueCapacity)
         return FailureReportService(settings: settings,
                                     openStore: { [databasePath] in await HistoryStore.openForReports(path: databasePath, logger: logger) },
                                     signal: signal, destinations: try reportDestinationChecker(resolver: resolver),
