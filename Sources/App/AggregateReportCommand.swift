@@ -127,7 +127,7 @@ struct AggregateReportCommand: AsyncParsableCommand {
                 print("last run \(Self.time(run.time)): \(run.built) built, \(run.sent) sent, \(run.failed) not sent\(error)")
             }
             for report in try store.outboxReports(limit: limit) {
-                print([String(report.id), Self.time(report.createdAt), report.policyDomain,
+                print([String(report.id), Self.time(report.createdAt), report.kind.rawValue, report.policyDomain,
                        "\(Self.time(report.begin))..\(Self.time(report.end))", "\(report.messageCount) messages",
                        "\(report.byteCount) bytes", report.state.rawValue].joined(separator: "  "))
                 for delivery in report.deliveries {

@@ -23,6 +23,7 @@ extension Configuration {
         settings.requiredHeaders = requiredHeaders
         settings.requiredFrom = requiredFrom
         settings.copyFailuresTo = copyFailuresTo.map { $0.hasPrefix("<") ? $0 : "<\($0)>" }
+        settings.failureReportsIncludeMessage = failureReportsIncludeMessage
         if let ignoreHostsFile {
             (settings.ignoredNetworks, settings.ignoredHostNames) = try Self.ignoredHosts(inFile: ignoreHostsFile)
         }

@@ -92,7 +92,10 @@ extension Configuration {
     /// The scheduler's settings from the `Report*` keys. Windows shorter than the usual day look
     /// and retry sooner: at most every quarter window, the first retry after one window. Sent
     /// reports stay in the outbox as long as messages stay in the history (`HistoryRetention`).
-    func reportSchedulerSettings(hostName: String) throws -> ReportScheduler.Settings {
+    /// Without `buildsAggregateReports` (the daemon with `AggregateReports` off) the scheduler
+    /// only delivers what the outbox holds, failure reports, and `ReportEmail` need not name
+    /// report files; the `report` commands build whatever `AggregateReports` says.
+    func reportSchedulerSettings(hostName: String, buildsAggregateReports: Bool = true) throws -> ReportScheduler.Settings {
         let schedule: ReportSchedule
         do {
             schedule = try ReportSchedule(interval: Int64(reportInterval))
@@ -101,8 +104,10 @@ extension Configuration {
         }
         let reporter = reportIdentity(hostName: hostName)
         do {
-            _ = try AggregateReportFileName(receiver: reporter.domain, policyDomain: "example.com", begin: 0, end: 1,
-                                            uniqueID: nil)
+            if buildsAggregateReports {
+                _ = try AggregateReportFileName(receiver: reporter.domain, policyDomain: "example.com", begin: 0, end: 1,
+                                                uniqueID: nil)
+            }
         } catch {
             throw ConfigurationLoadError("""
                 ReportEmail \(reporter.email): its domain names the report files (RFC 9990 section 3.5.2), \
@@ -114,14 +119,15 @@ extension Configuration {
             retryTime: TimeInterval(reportRetryTime), firstRetryDelay: TimeInterval(min(300, reportInterval)),
             dailyCap: reportDailyLimit == 0 ? nil : reportDailyLimit,
             pollInterval: .seconds(min(60, max(1, reportInterval / 4))),
-            outboxRetention: historyRetentionDays == 0 ? nil : TimeInterval(historyRetentionDays * 86_400))
+            outboxRetention: historyRetentionDays == 0 ? nil : TimeInterval(historyRetentionDays * 86_400),
+            buildsAggregateReports: buildsAggregateReports)
     }
 
     /// What the scheduler needs besides the database: its settings, the transport and the
     /// destination checks. Building it checks the `Report*` keys before the daemon starts.
-    func reportScheduler(resolver: any DNSResolver, hostName: String,
+    func reportScheduler(resolver: any DNSResolver, hostName: String, buildsAggregateReports: Bool = true,
                          logger: Logger) throws -> @Sendable (HistoryStore) -> ReportScheduler {
-        let settings = try reportSchedulerSettings(hostName: hostName)
+        let settings = try reportSchedulerSettings(hostName: hostName, buildsAggregateReports: buildsAggregateReports)
         let transport = try reportTransport(hostName: hostName)
         let checker = try reportDestinationChecker(resolver: resolver)
         return { store in

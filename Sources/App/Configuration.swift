@@ -107,6 +107,9 @@ public struct Configuration: Sendable, Hashable {
     public var failureReportsOnNone = false
     /// The From: of failure reports (`FailureReportsSentBy`); `nil` is dmarcd's user at this host.
     public var failureReportsSentBy: String?
+    /// Failure reports carry the whole message rather than its header fields only
+    /// (`FailureReportsIncludeMessage`).
+    public var failureReportsIncludeMessage = false
     /// The command that gets each report mail on standard input (`ReportCommand`), split into
     /// words without a shell; unused when `ReportSMTPHost` is set.
     public var reportCommand = "/usr/sbin/sendmail -t"

@@ -95,6 +95,8 @@ extension ConfigurationKey {
         .optional("FailureReportsSentBy", formerNames: ["ForensicReportsSentBy"], \.failureReportsSentBy, .text,
                   "From: address of failure reports",
                   whenUnset: "dmarcd's user at this host", example: "postmaster@example.com"),
+        .setting("FailureReportsIncludeMessage", \.failureReportsIncludeMessage, .boolean,
+                 "failure reports carry the whole message, body included, up to 1 MiB; otherwise only its header fields"),
         .setting("ReportCommand", \.reportCommand, .text,
                  "command that gets each report mail on standard input, when ReportSMTPHost is not set"),
         .optional("NoReportsList", \.noReportsListFile, .path,

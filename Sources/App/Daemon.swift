@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import Milter
 import Prometheus
+import Reporter
 import ServiceLifecycle
 import Store
 import UnixSignals
@@ -36,9 +37,14 @@ struct Daemon {
         // The database opens when the history service starts, after the account switch below,
         // so that its files belong to the account dmarcd runs as.
         let history = configuration.historyWriter(logger: logger)
-        let reportScheduler = configuration.aggregateReports
-            ? try configuration.reportScheduler(resolver: resolver, hostName: hostName, logger: logger) : nil
-        let failureReports = try configuration.failureReportService(resolver: resolver, hostName: hostName, logger: logger)
+        // One outbox delivers aggregate and failure reports, so its loop runs when either is on.
+        let reportScheduler = configuration.aggregateReports || configuration.failureReports
+            ? try configuration.reportScheduler(resolver: resolver, hostName: hostName,
+                                                buildsAggregateReports: configuration.aggregateReports, logger: logger)
+            : nil
+        let outboxSignal = OutboxSignal()
+        let failureReports = try configuration.failureReportService(resolver: resolver, hostName: hostName,
+                                                                    signal: outboxSignal, logger: logger)
         var offerFailureReport: (@Sendable (FailureReportCandidate) -> Void)?
         if let failureReports { offerFailureReport = { failureReports.offer($0) } }
         let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger,
@@ -81,7 +87,7 @@ struct Daemon {
             ] + (reportScheduler.map { makeScheduler in
                 [ServiceGroupConfiguration.ServiceConfiguration(
                     service: ReportService(databasePath: configuration.databasePath, makeScheduler: makeScheduler,
-                                           logger: logger))]
+                                           signal: outboxSignal, logger: logger))]
             } ?? []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

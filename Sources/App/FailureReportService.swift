@@ -5,10 +5,13 @@ import Logging
 import Milter
 import Reporter
 import ServiceLifecycle
+import Store
 
-/// Sends DMARC failure reports (RFC 9991) without ever slowing mail: the milter offers each
-/// checked message with ``offer(_:)``, which decides at once and only queues; one task builds,
-/// checks the destinations of and sends each queued report, one after the other.
+/// Makes DMARC failure reports (RFC 9991) without ever slowing mail: the milter offers each
+/// checked message with ``offer(_:)``, which decides at once and only queues; one task builds
+/// each queued report, checks its destinations, applies the rate limits and stores it in the
+/// report outbox, whose delivery loop (``ReportScheduler``) sends it, retries it and keeps it
+/// across restarts like an aggregate report.
 final class FailureReportService: Service, Sendable {
     struct Settings: Sendable {
         /// The From: and envelope sender of reports.
@@ -23,7 +26,7 @@ final class FailureReportService: Service, Sendable {
         var reportsPerDestinationPerHour: Int
         /// Reports about one policy domain per day; the rest are discarded.
         var reportsPerDomainPerDay: Int
-        /// Reports waiting to be sent; offers beyond this are dropped.
+        /// Reports waiting to be built; offers beyond this are dropped.
         var queueCapacity: Int
     }
 
@@ -35,17 +38,21 @@ final class FailureReportService: Service, Sendable {
     }
 
     private let settings: Settings
-    private let transport: any ReportTransport
+    private let openStore: @Sendable () async -> HistoryStore?
+    private let signal: OutboxSignal
     private let destinations: ReportDestinationChecker
     private let resolver: any DNSResolver
     private let logger: Logger
     private let jobs: AsyncStream<Job>
     private let queue: AsyncStream<Job>.Continuation
 
-    init(settings: Settings, transport: any ReportTransport, destinations: ReportDestinationChecker,
-         resolver: any DNSResolver, logger: Logger) {
+    /// A sender that stores its reports in the store `openStore` gives, nil when the daemon
+    /// stops first, and raises `signal` after each so that the delivery loop sends it at once.
+    init(settings: Settings, openStore: @escaping @Sendable () async -> HistoryStore?, signal: OutboxSignal,
+         destinations: ReportDestinationChecker, resolver: any DNSResolver, logger: Logger) {
         self.settings = settings
-        self.transport = transport
+        self.openStore = openStore
+        self.signal = signal
         self.destinations = destinations
         self.resolver = resolver
         self.logger = logger
@@ -68,16 +75,19 @@ final class FailureReportService: Service, Sendable {
 
     func run() async {
         await withGracefulShutdownHandler {
+            // Offers queue up meanwhile, so the first reports wait for the database, not mail.
+            guard let store = await openStore() else { return }
             var limits = Limits(
                 destinations: FailureReportRateLimiter(limit: settings.reportsPerDestinationPerHour, window: 3_600),
                 domains: FailureReportRateLimiter(limit: settings.reportsPerDomainPerDay, window: 86_400))
             var sequence = 0
             for await job in jobs {
                 sequence += 1
-                await send(job, sequence: sequence, limits: &limits)
+                await storeReport(job, sequence: sequence, limits: &limits, in: store)
             }
         } onGracefulShutdown: {
-            // Reports already queued still go out within the shutdown grace period.
+            // Reports already queued are still stored within the shutdown grace period; what
+            // the delivery loop has not sent by then goes out after the restart.
             self.queue.finish()
         }
     }
@@ -89,8 +99,8 @@ final class FailureReportService: Service, Sendable {
     }
 
     /// Builds the report, keeps the destinations that pass the RFC 9991 §5 check and the rate
-    /// limits, and hands it to the transport once.
-    func send(_ job: Job, sequence: Int, limits: inout Limits) async {
+    /// limits, and stores it with one delivery per address that is left.
+    func storeReport(_ job: Job, sequence: Int, limits: inout Limits, in store: HistoryStore) async {
         let evaluation = job.candidate.evaluation
         let name = Self.name(of: job.candidate)
         let now = Date()
@@ -108,7 +118,7 @@ final class FailureReportService: Service, Sendable {
             date: now,
             original: .init(mailFrom: evaluation.envelope.mailFrom, recipients: job.candidate.recipients,
                             sourceIP: evaluation.envelope.clientIP, arrivalDate: evaluation.time,
-                            headerBlock: job.candidate.headerBlock),
+                            headerBlock: job.candidate.headerBlock, content: Self.content(of: job.candidate)),
             verdict: evaluation.verdict, deliveryResult: Self.deliveryResult(of: evaluation.disposition),
             spfRecords: await spfRecords(for: evaluation.verdict))
         // The size a `!size` limit is held against: the report with the published addresses in
@@ -146,11 +156,16 @@ final class FailureReportService: Service, Sendable {
         let visible = recipients.filter { accepted.contains($0) }
         report.to = visible.isEmpty ? recipients : visible
         do {
-            try await transport.send(try report.message(), from: settings.sender, to: recipients)
-            logger.info("\(name): failure report sent to \(recipients.joined(separator: ", "))")
+            try store.storeFailureReport(
+                NewFailureReport(reportID: report.reportID, policyDomain: job.policyDomain, arrivalDate: evaluation.time,
+                                 sender: settings.sender, message: Data(try report.message()), recipients: recipients),
+                at: now)
         } catch {
-            logger.warning("\(name): failure report to \(recipients.joined(separator: ", ")) not sent: \(error)")
+            logger.warning("\(name): failure report to \(recipients.joined(separator: ", ")) not stored: \(error)")
+            return
         }
+        signal.raise()
+        logger.info("\(name): failure report \(report.reportID) stored for \(recipients.joined(separator: ", "))")
     }
 
     /// The SPF records behind a failed SPF result, for `SPF-DNS` (RFC 6591 §3.2.6): the checked
@@ -172,6 +187,13 @@ final class FailureReportService: Service, Sendable {
             }
         }
         return records
+    }
+
+    /// The whole message when the milter kept its body, else its header block, saying so when the
+    /// body was too large to keep.
+    static func content(of candidate: FailureReportCandidate) -> FailureReport.Content {
+        if let body = candidate.body { return .message(body: body) }
+        return candidate.bodyTooLarge ? .headersOfLargeMessage(limit: FailureReportCandidate.bodyLimit) : .headers
     }
 
     /// RFC 6591 §3.2.2 for what the milter did.

@@ -16,6 +16,7 @@ struct ReloadService: Service {
         "ReportRetryTime", "ReportDailyLimit", "ReportCommand", "NoReportsList", "ReportURIsPerDomain",
         "ReportSMTPHost", "ReportSMTPTLS", "ReportSMTPCAFile", "ReportSMTPUser", "ReportSMTPPasswordFile",
         "FailureReports", "FailureReportsBcc", "FailureReportsOnNone", "FailureReportsSentBy",
+        "FailureReportsIncludeMessage",
     ]
 
     /// SIGHUP, trapped before the daemon says it is ready so that an early signal is not fatal.
@@ -55,13 +56,15 @@ struct ReloadService: Service {
             logger.error("configuration not reloaded: it has errors; the running one stays")
             return nil
         }
-        let settings: MilterFilterSettings
+        var settings: MilterFilterSettings
         do {
             settings = try candidate.milterFilterSettings(hostName: hostName)
         } catch {
             logger.error("configuration not reloaded: \(error); the running one stays")
             return nil
         }
+        // The failure report queue was sized at start for reports with or without bodies.
+        settings.failureReportsIncludeMessage = running.failureReportsIncludeMessage
         filter.update(settings)
         let changed = ConfigurationKey.all.filter { $0.value(in: current) != $0.value(in: candidate) }.map(\.name)
         for name in changed where Self.keysAppliedAtStart.contains(name) {

@@ -225,17 +225,18 @@ enum PageTemplates {
         <p>Last report run: {{lastRun}}</p>
         <p class="states">Deliveries: {{#states}}<a href="/reports{{#state}}?state={{state}}{{/state}}"{{#selected}} aria-current="page"{{/selected}}>{{label}} {{count}}</a> {{/states}}</p>
         <table class="list">
-        <thead><tr><th>Policy domain</th><th>Window</th><th class="number">Messages</th><th class="number">Size</th><th>State</th><th>Deliveries</th></tr></thead>
+        <thead><tr><th>Policy domain</th><th>Kind</th><th>Window</th><th class="number">Messages</th><th class="number">Size</th><th>State</th><th>Deliveries</th></tr></thead>
         <tbody>
         {{#rows}}<tr>
         <td><a href="/reports/{{id}}">{{policyDomain}}</a><br><small>{{reportID}}</small></td>
+        <td>{{kind}}</td>
         <td>{{window}}</td>
         <td class="number">{{messages}}</td>
         <td class="number">{{size}}</td>
         <td class="{{state}}">{{state}}</td>
         <td>{{#deliveries}}<div>{{destination}}: <span class="{{state}}">{{state}}</span> <small>{{when}} {{error}}</small></div>{{/deliveries}}</td>
         </tr>{{/rows}}
-        {{^rows}}<tr><td colspan="6" class="empty">No aggregate reports in the outbox.</td></tr>{{/rows}}
+        {{^rows}}<tr><td colspan="7" class="empty">No reports in the outbox.</td></tr>{{/rows}}
         </tbody>
         </table>
         <p class="pager">{{#older}}<a href="{{older}}">Older →</a>{{/older}}</p>
@@ -244,8 +245,9 @@ enum PageTemplates {
     static let report = """
         <table class="counts">
         <tr><th>Policy domain</th><td>{{policyDomain}}</td></tr>
+        <tr><th>Kind</th><td>{{kind}}</td></tr>
         <tr><th>Report-ID</th><td>{{reportID}}</td></tr>
-        <tr><th>Window</th><td>{{window}}</td></tr>
+        <tr><th>{{windowLabel}}</th><td>{{window}}</td></tr>
         <tr><th>Built</th><td>{{created}}</td></tr>
         <tr><th>Messages</th><td>{{messages}}</td></tr>
         <tr><th>File</th><td><a href="/reports/{{id}}/file">{{fileName}}</a> <small>{{size}}</small></td></tr>
@@ -258,8 +260,8 @@ enum PageTemplates {
         {{#deliveries}}<tr><td>{{destination}}</td><td class="{{state}}">{{state}}</td><td class="number">{{attempts}}</td><td>{{when}}</td><td>{{error}}</td></tr>{{/deliveries}}
         </tbody>
         </table>
-        <h2>XML</h2>
-        <pre class="xml">{{xml}}</pre>
+        <h2>{{contentTitle}}</h2>
+        <pre class="xml">{{content}}</pre>
         """
 
     static let reportsIn = """

@@ -73,18 +73,21 @@ public struct StatusPageServer: Service {
         }
         router.get("/reports/:id/file") { _, context in
             let id = context.parameters.get("id", as: Int64.self) ?? 0
-            let found = try? await onReader { () throws -> (String, Data)? in
+            let found = try? await onReader { () throws -> (OutboxReport, Data)? in
                 let store = try pages.history.store()
                 guard let report = try store.outboxReport(id: id), let file = try store.outboxReportFile(id: id) else {
                     return nil
                 }
-                return (report.fileName, file)
+                return (report, file)
             }
-            guard let (name, file) = found ?? nil else {
+            guard let (report, file) = found ?? nil else {
                 return htmlResponse(pages.errorPage(title: "Not found", message: "There is no such report."), status: .notFound)
             }
-            // RFC 9990 file names hold only letters, digits, dots, hyphens and "!".
-            return Response(status: .ok, headers: [.contentType: "application/gzip",
+            let name = report.fileName
+            // RFC 9990 file names hold only letters, digits, dots, hyphens and "!"; a failure
+            // report's is its Report-ID (digits, dots, hex) and ".eml".
+            let type = report.kind == .failure ? "message/rfc822" : "application/gzip"
+            return Response(status: .ok, headers: [.contentType: type,
                                                    .contentDisposition: "attachment; filename=\"\(name)\""],
                             body: .init(byteBuffer: ByteBuffer(bytes: file)))
         }

@@ -2,7 +2,7 @@ import Foundation
 import Reporter
 import Store
 
-/// One aggregate report of the outbox, as `/api/v1/reports` returns it.
+/// One report of the outbox, aggregate or failure, as `/api/v1/reports` returns it.
 struct ReportModel: Encodable, Sendable {
     struct Delivery: Encodable, Sendable {
         var destination: String
@@ -14,6 +14,8 @@ struct ReportModel: Encodable, Sendable {
     }
 
     var id: Int64
+    /// `aggregate` or `failure`.
+    var kind: String
     var reportID: String
     var policyDomain: String
     var begin: Date
@@ -27,6 +29,7 @@ struct ReportModel: Encodable, Sendable {
 
     init(_ report: OutboxReport) {
         id = report.id
+        kind = report.kind.rawValue
         reportID = report.reportID
         policyDomain = report.policyDomain
         begin = report.begin
@@ -40,6 +43,13 @@ struct ReportModel: Encodable, Sendable {
             Delivery(destination: $0.destination, state: $0.state.rawValue, attempts: $0.attempts,
                      lastError: $0.lastError, nextAttempt: $0.nextAttempt, sentAt: $0.sentAt)
         }
+    }
+
+    var isFailure: Bool { kind == OutboxReport.Kind.failure.rawValue }
+
+    /// The reporting window, or when the reported message arrived.
+    var window: String {
+        isFailure ? "arrived \(StatusFormat.time(begin))" : "\(StatusFormat.time(begin)) – \(StatusFormat.time(end))"
     }
 }
 
@@ -106,8 +116,8 @@ extension StatusPages {
             },
             "rows": model.reports.map { report -> [String: Any] in
                 [
-                    "id": report.id, "policyDomain": report.policyDomain, "reportID": report.reportID,
-                    "window": "\(StatusFormat.time(report.begin)) – \(StatusFormat.time(report.end))",
+                    "id": report.id, "kind": report.kind, "policyDomain": report.policyDomain, "reportID": report.reportID,
+                    "window": report.window,
                     "messages": StatusFormat.count(report.messages), "size": Self.size(report.bytes),
                     "state": report.state,
                     "deliveries": report.deliveries.map(Self.deliveryView),
@@ -118,27 +128,35 @@ extension StatusPages {
         return try page("reports", title: "Reports out", body: body)
     }
 
-    /// The report's page: its deliveries and its XML, unpacked from the stored file.
+    /// The report's page: its deliveries and its content, the XML unpacked from an aggregate
+    /// report's gzip file or a failure report's message as stored, both shown as text.
     func reportPage(id: Int64) throws -> String? {
         let store = try history.store()
         guard let report = try store.outboxReport(id: id).map(ReportModel.init) else { return nil }
-        var xml = "(the stored file is missing)"
+        var content = "(the stored file is missing)"
         if let file = try store.outboxReportFile(id: id) {
-            do {
-                let bytes = try ReportCompression.gunzip(Array(file), maximumSize: Self.largestPreview)
-                xml = String(decoding: bytes, as: UTF8.self)
-            } catch {
-                xml = "(not shown: \(error); download the file)"
+            if report.isFailure {
+                content = String(decoding: file.prefix(Self.largestPreview), as: UTF8.self)
+                if file.count > Self.largestPreview { content += "\n(cut short here; download the file)" }
+            } else {
+                do {
+                    let bytes = try ReportCompression.gunzip(Array(file), maximumSize: Self.largestPreview)
+                    content = String(decoding: bytes, as: UTF8.self)
+                } catch {
+                    content = "(not shown: \(error); download the file)"
+                }
             }
         }
         let body: [String: Any?] = [
-            "id": report.id, "policyDomain": report.policyDomain, "reportID": report.reportID,
-            "window": "\(StatusFormat.time(report.begin)) – \(StatusFormat.time(report.end))",
+            "id": report.id, "kind": report.kind, "policyDomain": report.policyDomain, "reportID": report.reportID,
+            "windowLabel": report.isFailure ? "Message" : "Window", "window": report.window,
             "created": StatusFormat.time(report.createdAt), "fileName": report.fileName,
             "messages": StatusFormat.count(report.messages), "size": Self.size(report.bytes), "state": report.state,
-            "deliveries": report.deliveries.map(Self.deliveryView), "xml": xml,
+            "deliveries": report.deliveries.map(Self.deliveryView),
+            "contentTitle": report.isFailure ? "Message" : "XML", "content": content,
         ]
-        return try page("report", title: "Report \(report.reportID)", body: body)
+        let title = report.isFailure ? "Failure report \(report.reportID)" : "Report \(report.reportID)"
+        return try page("report", title: title, body: body)
     }
 
     static func deliveryView(_ delivery: ReportModel.Delivery) -> [String: Any] {

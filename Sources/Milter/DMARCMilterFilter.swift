@@ -74,7 +74,8 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         let check = MessageAuthenticator(resolver: resolver, settings: authenticatorSettings, envelope: authenticatorEnvelope)
         return Message(check: check, envelope: authenticatorEnvelope, settings: settings, logger: logger,
                        recordEvaluation: recordEvaluation, offerFailureReport: offerFailureReport,
-                       failureReportMaterial: offerFailureReport == nil ? nil : FailureReportMaterial(),
+                       failureReportMaterial: offerFailureReport == nil
+                           ? nil : FailureReportMaterial(keepsBody: settings.failureReportsIncludeMessage),
                        client: connection.clientIP.map { "\($0)" } ?? connection.address.description,
                        headerLeadingSpace: connection.headerLeadingSpace, queueID: envelope.macros["i"])
     }
@@ -96,8 +97,9 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         let logger: Logger
         let recordEvaluation: @Sendable (MessageEvaluation) -> Void
         let offerFailureReport: (@Sendable (FailureReportCandidate) -> Void)?
-        /// Kept only when failure reports are on: they are the only use of every recipient and
-        /// the whole header block.
+        /// Kept only when failure reports are on: they are the only use of every recipient, the
+        /// whole header block and, with ``MilterFilterSettings/failureReportsIncludeMessage``,
+        /// the body.
         var failureReportMaterial: FailureReportMaterial?
         /// The client's IP address for log lines, or how the MTA described an unknown one.
         let client: String
@@ -140,8 +142,9 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             check.endOfHeaders()
         }
 
-        /// Feeds DKIM's body hashes.
+        /// Feeds DKIM's body hashes, and keeps the chunk when failure reports carry whole messages.
         public mutating func body(_ chunk: [UInt8]) {
+            failureReportMaterial?.body(chunk)
             check.body(chunk)
         }
 
@@ -219,7 +222,8 @@ public struct DMARCMilterFilter: MilterMessageFilter {
                 recordEvaluation(evaluation)
                 if let offerFailureReport, let material = failureReportMaterial, dmarc.record != nil {
                     offerFailureReport(FailureReportCandidate(evaluation: evaluation, recipients: material.recipients,
-                                                              headerBlock: material.headerBlock))
+                                                              headerBlock: material.headerBlock, body: material.body,
+                                                              bodyTooLarge: material.bodyTooLarge))
                 }
             }
             logger.info("""

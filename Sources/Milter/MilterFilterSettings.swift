@@ -69,6 +69,10 @@ public struct MilterFilterSettings: Sendable {
     /// An envelope recipient added to mail that fails DMARC under a reject or quarantine policy
     /// and is not rejected, e.g. `<dmarc-failures@example.com>`.
     public var copyFailuresTo: String?
+    /// Keeps each message's body, up to ``FailureReportCandidate/bodyLimit``, for failure
+    /// reports that carry the whole message (`FailureReportsIncludeMessage`); only used when a
+    /// failure report sender is given to the filter.
+    public var failureReportsIncludeMessage = false
     /// The value of a `DMARC-Filter:` field to add to checked mail, if any.
     public var softwareHeader: String?
     /// How long the checks of one message may take once its end has arrived; then it gets

@@ -3,9 +3,9 @@ import DNS
 import Foundation
 
 /// One DMARC failure report (RFC 9991) about one message: an RFC 5965 feedback report of type
-/// `auth-failure` (RFC 6591) with the fields RFC 9991 §4 adds, and the original header block
-/// without the body (RFC 9991 §7.1, §7.3: the body is where private content and malicious
-/// payloads are).
+/// `auth-failure` (RFC 6591) with the fields RFC 9991 §4 adds, and the original header block,
+/// without the body unless the site asks for the whole message (RFC 9991 §7.1, §7.3: the body is
+/// where private content and malicious payloads are).
 ///
 /// Building the message is a pure function of these values.
 public struct FailureReport: Sendable, Hashable {
@@ -37,6 +37,18 @@ public struct FailureReport: Sendable, Hashable {
         }
     }
 
+    /// How much of the original message the report's third part carries (RFC 6591 §3.1,
+    /// RFC 5965 §2 item d).
+    public enum Content: Sendable, Hashable {
+        /// The header block only, as `text/rfc822-headers`.
+        case headers
+        /// The whole message, header block and this body, as `message/rfc822`.
+        case message(body: [UInt8])
+        /// The header block only, because the message was bigger than the `limit` in bytes that
+        /// a whole copy may have; the text part says so.
+        case headersOfLargeMessage(limit: Int)
+    }
+
     /// What the receiving MTA knew about the message.
     public struct Original: Sendable, Hashable {
         /// The MAIL FROM address, empty for the null reverse-path.
@@ -48,13 +60,17 @@ public struct FailureReport: Sendable, Hashable {
         public var arrivalDate: Date
         /// The header block as received, fields separated and ended by CRLF.
         public var headerBlock: [UInt8]
+        /// Whether the body goes with the header block.
+        public var content: Content
 
-        public init(mailFrom: String, recipients: [String], sourceIP: IPAddress?, arrivalDate: Date, headerBlock: [UInt8]) {
+        public init(mailFrom: String, recipients: [String], sourceIP: IPAddress?, arrivalDate: Date, headerBlock: [UInt8],
+                    content: Content = .headers) {
             self.mailFrom = mailFrom
             self.recipients = recipients
             self.sourceIP = sourceIP
             self.arrivalDate = arrivalDate
             self.headerBlock = headerBlock
+            self.content = content
         }
     }
 
@@ -97,8 +113,8 @@ public struct FailureReport: Sendable, Hashable {
 
     /// The message in RFC 5322 form with CRLF line ends: multipart/report with
     /// report-type=feedback-report (RFC 5965 §2), whose parts are a text for a person, the
-    /// message/feedback-report fields and the text/rfc822-headers (RFC 6591 §3.1 requires that
-    /// third part).
+    /// message/feedback-report fields and the original as text/rfc822-headers or, with its
+    /// body, message/rfc822 (RFC 6591 §3.1 requires that third part).
     public func message() throws(Invalid) -> [UInt8] {
         for value in [from, reporter, userAgent, reportID] + to where !AggregateReportMail.isSafeHeaderValue(value) {
             throw Invalid(description: "\"\(value)\" cannot stand in a header field")
@@ -130,17 +146,27 @@ public struct FailureReport: Sendable, Hashable {
             "",
         ]
         lines += feedbackFields(domain: domain)
+        var third = LineEndings.crlf(original.headerBlock)
+        if !third.ends(with: Array("\r\n".utf8)) { third += Array("\r\n".utf8) }
+        let type: String
+        if case .message(let body) = original.content {
+            type = "message/rfc822"
+            third += Array("\r\n".utf8) + LineEndings.crlf(body)
+            if !third.ends(with: Array("\r\n".utf8)) { third += Array("\r\n".utf8) }
+        } else {
+            type = "text/rfc822-headers"
+        }
         lines += [
             "",
             "--\(boundary)",
-            // The header block may hold 8-bit bytes (RFC 6532); it goes as it came.
-            "Content-Type: text/rfc822-headers",
-            "Content-Transfer-Encoding: \(original.headerBlock.allSatisfy { $0 < 0x80 } ? "7bit" : "8bit")",
+            // The original may hold 8-bit bytes (RFC 6532, 8BITMIME); it goes as it came, which
+            // RFC 2046 §5.2.1 allows for message/rfc822 with 7bit or 8bit only.
+            "Content-Type: \(type)",
+            "Content-Transfer-Encoding: \(third.allSatisfy { $0 < 0x80 } ? "7bit" : "8bit")",
             "",
         ]
         var text = Array(lines.joined(separator: "\r\n").utf8) + Array("\r\n".utf8)
-        text += LineEndings.crlf(original.headerBlock)
-        if !text.ends(with: Array("\r\n".utf8)) { text += Array("\r\n".utf8) }
+        text += third
         text += Array("\r\n--\(boundary)--\r\n".utf8)
         return text
     }
@@ -230,7 +256,15 @@ public struct FailureReport: Sendable, Hashable {
             + "domain is \(domain)"
         if let ip = original.sourceIP { text += ", received from \(ip)" }
         text += " on \(AggregateReportMail.dateText(original.arrivalDate)). DMARC: \(verdict.dmarc.result). "
-            + "The message's header fields follow; the body is not included."
+        switch original.content {
+        case .headers:
+            text += "The message's header fields follow; the body is not included."
+        case .message:
+            text += "The whole message follows."
+        case .headersOfLargeMessage(let limit):
+            text += "The message was larger than the \(limit) bytes a whole copy may have, so only its header "
+                + "fields follow."
+        }
         return AggregateReportMail.wrapped(text)
     }
 

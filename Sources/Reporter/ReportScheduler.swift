@@ -5,6 +5,8 @@ import Store
 
 /// Builds the aggregate reports of each reporting window once, keeps them in the store's outbox,
 /// and delivers them to each `rua` destination until the mail system takes them (RFC 9990 §3.5).
+/// Failure reports (RFC 9991) that the failure report sender stored in the same outbox go out
+/// through the same delivery code, with the same backoff, suppression and daily cap.
 ///
 /// A report's bytes are stored with the window's completion in one transaction, so a restart,
 /// even after `kill -9`, neither builds a window again nor loses one; a delivery cut off between
@@ -29,12 +31,15 @@ public final class ReportScheduler: Sendable {
         /// How long finished reports stay in the outbox; nil keeps them.
         public var outboxRetention: TimeInterval?
         public var policyChanges: AggregateReportBuilder.PolicyChanges
+        /// Whether runs build aggregate reports; without, they only deliver what the outbox holds.
+        public var buildsAggregateReports: Bool
 
         public init(reporter: AggregateReportBuilder.Reporter, schedule: ReportSchedule, retryTime: TimeInterval = 2 * 86_400,
                     firstRetryDelay: TimeInterval = 300, maximumRetryDelay: TimeInterval = 6 * 3600,
                     suppressionTime: TimeInterval = 7 * 86_400, dailyCap: Int? = 1000, pollInterval: Duration = .seconds(60),
                     outboxRetention: TimeInterval? = 180 * 86_400,
-                    policyChanges: AggregateReportBuilder.PolicyChanges = .finalConfiguration) {
+                    policyChanges: AggregateReportBuilder.PolicyChanges = .finalConfiguration,
+                    buildsAggregateReports: Bool = true) {
             self.reporter = reporter
             self.schedule = schedule
             self.retryTime = retryTime
@@ -45,6 +50,7 @@ public final class ReportScheduler: Sendable {
             self.pollInterval = pollInterval
             self.outboxRetention = outboxRetention
             self.policyChanges = policyChanges
+            self.buildsAggregateReports = buildsAggregateReports
         }
     }
 
@@ -73,20 +79,24 @@ public final class ReportScheduler: Sendable {
         self.logger = logger
     }
 
-    /// Runs until the task is cancelled: a pass over due windows and deliveries, then a pause.
-    public func run(now: @Sendable () -> Date = { Date() }) async {
+    /// Runs until the task is cancelled: a pass over due windows and deliveries, then a pause
+    /// that `signal` cuts short, so that a report stored meanwhile goes out at once.
+    public func run(now: @Sendable () -> Date = { Date() }, signal: OutboxSignal = OutboxSignal()) async {
         while !Task.isCancelled {
             await runOnce(now: now())
-            try? await Task.sleep(for: settings.pollInterval)
+            await signal.wait(atMost: settings.pollInterval)
         }
     }
 
-    /// Builds the reports of every due window, sends every due delivery, and records the run.
+    /// Builds the reports of every due window (when it builds aggregate reports), sends every
+    /// due delivery, and records the run.
     @discardableResult
     public func runOnce(now: Date = Date()) async -> ReportRun {
         var run = ReportRun(time: now)
         do {
-            run.built = try buildDueWindows(now: now)
+            if settings.buildsAggregateReports {
+                run.built = try buildDueWindows(now: now)
+            }
             let (sent, failed) = try await deliverDue(now: now)
             run.sent = sent
             run.failed = failed
@@ -184,11 +194,30 @@ public final class ReportScheduler: Sendable {
 
     // MARK: Delivering
 
-    /// Sends every due delivery; how many went out and how many did not.
+    /// A report as read back from the outbox: what its kind needs to make the mail.
+    enum StoredReport {
+        /// The XML read back from the gzip file, for the mail's fields, and the file to attach.
+        case aggregate(AggregateReport, gzip: [UInt8])
+        /// The whole message as built, sent as it is.
+        case failure(message: [UInt8])
+
+        init(kind: OutboxReport.Kind, file: Data) throws {
+            switch kind {
+            case .aggregate:
+                let gzip = [UInt8](file)
+                let xml = try ReportCompression.gunzip(gzip, maximumSize: 256 << 20)
+                self = .aggregate(try AggregateReportXMLReader.read(Data(xml)), gzip: gzip)
+            case .failure:
+                self = .failure(message: [UInt8](file))
+            }
+        }
+    }
+
+    /// Sends every due delivery, aggregate and failure alike; how many went out and how many did not.
     func deliverDue(now: Date) async throws -> (sent: Int, failed: Int) {
         var sent = 0
         var failed = 0
-        var stored: [Int64: (report: AggregateReport, gzip: [UInt8])] = [:]
+        var stored: [Int64: StoredReport] = [:]
         for delivery in try store.dueDeliveries(at: now) {
             if let cap = settings.dailyCap, try store.sentDeliveryCount(since: Self.startOfDay(now)) >= cap {
                 let tomorrow = Self.startOfDay(now).addingTimeInterval(86_400)
@@ -196,15 +225,13 @@ public final class ReportScheduler: Sendable {
                 logger.warning("daily cap of \(cap) reports reached; \(delivery.destination) waits until \(tomorrow)")
                 continue
             }
-            let report: (report: AggregateReport, gzip: [UInt8])
+            let report: StoredReport
             if let cached = stored[delivery.reportRow] {
                 report = cached
             } else {
                 guard let file = try store.outboxReportFile(id: delivery.reportRow) else { continue }
                 do {
-                    let gzip = [UInt8](file)
-                    let xml = try ReportCompression.gunzip(gzip, maximumSize: 256 << 20)
-                    report = (try AggregateReportXMLReader.read(Data(xml)), gzip)
+                    report = try StoredReport(kind: delivery.kind, file: file)
                 } catch {
                     try store.markDeliveryNotSent(delivery.id, state: .failed, error: "stored report unreadable: \(error)",
                                                   attempted: false)
@@ -213,7 +240,7 @@ public final class ReportScheduler: Sendable {
                 }
                 stored[delivery.reportRow] = report
             }
-            if try await deliver(delivery, report: report.report, gzip: report.gzip, now: now) {
+            if try await deliver(delivery, report: report, now: now) {
                 sent += 1
             } else {
                 failed += 1
@@ -222,57 +249,84 @@ public final class ReportScheduler: Sendable {
         return (sent, failed)
     }
 
-    /// One delivery: the destination checked as RFC 9990 §4 says, then handed to the transport.
-    /// True when the mail system took it.
-    private func deliver(_ delivery: DueDelivery, report: AggregateReport, gzip: [UInt8], now: Date) async throws -> Bool {
+    /// One delivery: the address it goes to, unless suppressed, then the mail handed to the
+    /// transport. True when the mail system took it.
+    private func deliver(_ delivery: DueDelivery, report: StoredReport, now: Date) async throws -> Bool {
+        let name = Self.name(of: delivery)
+        let address: String
+        let sender: String
+        switch report {
+        case .aggregate(let aggregate, let gzip):
+            guard let checked = try await checkedAddress(delivery, report: aggregate, gzip: gzip, now: now) else {
+                return false
+            }
+            address = checked
+            sender = settings.reporter.email
+        case .failure:
+            // RFC 9991 §5: the `ruf` destinations were checked, and the rate limits applied,
+            // before the report was stored with the addresses that passed.
+            address = delivery.destination
+            sender = delivery.sender ?? settings.reporter.email
+        }
+        if let suppression = try store.reportDestinationSuppression(address, at: now) {
+            try store.markDeliveryNotSent(delivery.id, state: .suppressed,
+                                          error: "\(address) suppressed until \(suppression.until): \(suppression.reason)",
+                                          attempted: false)
+            return false
+        }
+        do throws(TransportError) {
+            let message: [UInt8]
+            switch report {
+            case .aggregate(let aggregate, let gzip):
+                do {
+                    message = try mail(for: aggregate, gzip: gzip, to: [address], date: now)
+                } catch {
+                    throw TransportError(.permanent, "\(error)")
+                }
+            case .failure(let stored):
+                message = stored
+            }
+            try await transport.send(message, from: sender, to: [address])
+        } catch {
+            if error.isPermanent {
+                logger.warning("\(name) refused by \(address): \(error.reason)")
+                try store.markDeliveryNotSent(delivery.id, state: .failed, error: error.reason, attempted: true)
+                try store.suppressReportDestination(address, until: now.addingTimeInterval(settings.suppressionTime),
+                                                    reason: error.reason)
+            } else {
+                try retry(delivery, error: error.reason, attempted: true, now: now)
+            }
+            return false
+        }
+        try store.markDeliverySent(delivery.id, at: now)
+        logger.info("\(name) for \(delivery.policyDomain) sent to \(address)")
+        return true
+    }
+
+    /// The address an aggregate report's `rua` URI stands for, once the destination is checked
+    /// as RFC 9990 §4 says; nil, with the delivery marked, when it gets nothing now.
+    private func checkedAddress(_ delivery: DueDelivery, report: AggregateReport, gzip: [UInt8],
+                                now: Date) async throws -> String? {
         let uris = delivery.allDestinations.compactMap { DMARCReportURI(parsing: Substring($0)) }
         guard let uri = DMARCReportURI(parsing: Substring(delivery.destination)) else {
             try store.markDeliveryNotSent(delivery.id, state: .failed, error: "not a URI", attempted: false)
-            return false
+            return nil
         }
         // The size check wants the message as it will be; the To field's length differs a little
         // by destination, which the placeholder of the longest address covers.
         let longest = uris.compactMap(\.mailtoAddress).max { $0.utf8.count < $1.utf8.count } ?? "postmaster@invalid"
         let size = try mail(for: report, gzip: gzip, to: [longest], date: now).count
         let decisions = await checker.destinations(policyDomain: delivery.policyDomain, uris: uris, messageSize: size)
-        let decision = decisions.first { $0.uri == uri }?.decision ?? .skipped(.malformedAddress)
-        switch decision {
+        switch decisions.first(where: { $0.uri == uri })?.decision ?? .skipped(.malformedAddress) {
         case .skipped(let reason):
             logger.notice("report \(report.metadata.reportID) for \(delivery.policyDomain) not sent to \(uri): \(reason)")
             try store.markDeliveryNotSent(delivery.id, state: .failed, error: reason.description, attempted: false)
-            return false
+            return nil
         case .retryLater(let reason):
             try retry(delivery, error: "destination check: \(reason)", attempted: false, now: now)
-            return false
+            return nil
         case .accepted(let address):
-            if let suppression = try store.reportDestinationSuppression(address, at: now) {
-                try store.markDeliveryNotSent(delivery.id, state: .suppressed,
-                                              error: "\(address) suppressed until \(suppression.until): \(suppression.reason)",
-                                              attempted: false)
-                return false
-            }
-            do throws(TransportError) {
-                let message: [UInt8]
-                do {
-                    message = try mail(for: report, gzip: gzip, to: [address], date: now)
-                } catch {
-                    throw TransportError(.permanent, "\(error)")
-                }
-                try await transport.send(message, from: settings.reporter.email, to: [address])
-            } catch {
-                if error.isPermanent {
-                    logger.warning("report \(report.metadata.reportID) refused by \(address): \(error.reason)")
-                    try store.markDeliveryNotSent(delivery.id, state: .failed, error: error.reason, attempted: true)
-                    try store.suppressReportDestination(address, until: now.addingTimeInterval(settings.suppressionTime),
-                                                        reason: error.reason)
-                } else {
-                    try retry(delivery, error: error.reason, attempted: true, now: now)
-                }
-                return false
-            }
-            try store.markDeliverySent(delivery.id, at: now)
-            logger.info("report \(report.metadata.reportID) for \(delivery.policyDomain) sent to \(address)")
-            return true
+            return address
         }
     }
 
@@ -281,11 +335,13 @@ public final class ReportScheduler: Sendable {
     private func retry(_ delivery: DueDelivery, error: String, attempted: Bool, now: Date) throws {
         let next = now.addingTimeInterval(retryDelay(afterFailures: delivery.attempts + 1))
         if next.timeIntervalSince(delivery.createdAt) > settings.retryTime {
-            logger.warning("report for \(delivery.policyDomain) to \(delivery.destination) given up: \(error)")
+            logger.warning("\(Self.name(of: delivery)) for \(delivery.policyDomain) to \(delivery.destination) given up: \(error)")
             try store.markDeliveryNotSent(delivery.id, state: .failed, error: "retry time over; last: \(error)",
                                           attempted: attempted)
         } else {
-            logger.notice("report for \(delivery.policyDomain) to \(delivery.destination) retried at \(next): \(error)")
+            logger.notice("""
+                \(Self.name(of: delivery)) for \(delivery.policyDomain) to \(delivery.destination) retried at \(next): \(error)
+                """)
             try store.markDeliveryNotSent(delivery.id, state: .retrying, error: error, nextAttempt: next, attempted: attempted)
         }
     }
@@ -295,6 +351,11 @@ public final class ReportScheduler: Sendable {
     public func retryDelay(afterFailures failures: Int) -> TimeInterval {
         let doublings = Double(max(0, min(failures - 1, 30)))
         return min(settings.maximumRetryDelay, settings.firstRetryDelay * pow(2, doublings))
+    }
+
+    /// The report as log lines name it: its kind and Report-ID.
+    static func name(of delivery: DueDelivery) -> String {
+        "\(delivery.kind == .failure ? "failure report" : "report") \(delivery.reportID)"
     }
 
     static func startOfDay(_ date: Date) -> Date {

@@ -17,6 +17,9 @@ enum HistorySchema {
         migrator.registerMigration("4 reports in") { db in
             try db.execute(sql: ReceivedReportSchema.version4)
         }
+        migrator.registerMigration("5 failure reports in the outbox") { db in
+            try db.execute(sql: ReportOutboxSchema.version5)
+        }
         return migrator
     }
 

@@ -85,13 +85,40 @@ extension HistoryStore {
         }
     }
 
+    // MARK: Failure reports
+
+    /// Stores a failure report with one pending delivery per recipient, all in one transaction,
+    /// due at once; returns the report's row. The recipients passed the destination check and
+    /// the rate limits already, so delivery sends to them as they are.
+    @discardableResult
+    public func storeFailureReport(_ report: NewFailureReport, at now: Date) throws -> Int64 {
+        try pool.write { db in
+            let created = Self.milliseconds(now)
+            let arrival = Self.milliseconds(report.arrivalDate)
+            try db.execute(sql: """
+                INSERT INTO outbox_report (kind, sender, report_id, policy_domain, begin_ms, end_ms, created_ms,
+                    file_name, message_count, file)
+                VALUES ('failure', ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                """, arguments: [report.sender, report.reportID, report.policyDomain, arrival, arrival, created,
+                                 report.fileName, report.message])
+            let row = db.lastInsertedRowID
+            var seen = Set<String>()
+            for recipient in report.recipients where seen.insert(recipient.lowercased()).inserted {
+                try db.execute(sql: """
+                    INSERT INTO outbox_delivery (report, destination, state, next_attempt_ms) VALUES (?, ?, 'pending', ?)
+                    """, arguments: [row, recipient, created])
+            }
+            return row
+        }
+    }
+
     // MARK: Deliveries
 
     /// Deliveries due by `now` (pending, or retrying whose time has come), oldest report first.
     public func dueDeliveries(at now: Date, limit: Int = 1000) throws -> [DueDelivery] {
         try pool.read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT d.id, d.report, r.policy_domain, d.destination, d.attempts, r.created_ms,
+                SELECT d.id, d.report, r.kind, r.sender, r.report_id, r.policy_domain, d.destination, d.attempts, r.created_ms,
                     (SELECT group_concat(destination, char(10)) FROM
                         (SELECT destination FROM outbox_delivery WHERE report = d.report ORDER BY id)) AS destinations
                 FROM outbox_delivery d JOIN outbox_report r ON r.id = d.report
@@ -100,7 +127,9 @@ extension HistoryStore {
                 """, arguments: [Self.milliseconds(now), max(0, limit)])
             return rows.map { row in
                 let destinations: String = row["destinations"] ?? ""
-                return DueDelivery(id: row["id"], reportRow: row["report"], policyDomain: row["policy_domain"],
+                return DueDelivery(id: row["id"], reportRow: row["report"],
+                                   kind: OutboxReport.Kind(rawValue: row["kind"]) ?? .aggregate, sender: row["sender"],
+                                   reportID: row["report_id"], policyDomain: row["policy_domain"],
                                    destination: row["destination"], attempts: row["attempts"],
                                    createdAt: Self.date(row["created_ms"]),
                                    allDestinations: destinations.split(separator: "\n").map(String.init))
@@ -149,8 +178,9 @@ extension HistoryStore {
         }
     }
 
-    /// Deletes the reports whose window began before `cutoff` and that wait for no delivery,
-    /// with their deliveries; the windows stay marked done. Returns how many reports went.
+    /// Deletes the reports, aggregate and failure, whose window began before `cutoff` (a failure
+    /// report's is its message's arrival) and that wait for no delivery, with their deliveries;
+    /// the windows stay marked done. Returns how many reports went.
     @discardableResult
     public func expireOutboxReports(olderThan cutoff: Date) throws -> Int {
         try pool.write { db in
@@ -240,7 +270,7 @@ extension HistoryStore {
         try pool.read { db in try Self.outboxReports(db, before: id + 1, limit: 1).first { $0.id == id } }
     }
 
-    /// The report's gzip file, byte for byte as sent.
+    /// The report's stored file, byte for byte as sent: gzip XML, or a failure report's message.
     public func outboxReportFile(id: Int64) throws -> Data? {
         try pool.read { db in try Data.fetchOne(db, sql: "SELECT file FROM outbox_report WHERE id = ?", arguments: [id]) }
     }
@@ -258,7 +288,7 @@ extension HistoryStore {
 
     private static func outboxReports(_ db: Database, before id: Int64?, limit: Int) throws -> [OutboxReport] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT id, report_id, policy_domain, begin_ms, end_ms, created_ms, file_name, message_count,
+            SELECT id, kind, report_id, policy_domain, begin_ms, end_ms, created_ms, file_name, message_count,
                 length(file) AS byte_count
             FROM outbox_report WHERE id < ? ORDER BY id DESC LIMIT ?
             """, arguments: [id ?? Int64.max, limit])
@@ -275,7 +305,8 @@ extension HistoryStore {
             deliveries[row["report"], default: []].append(delivery)
         }
         return rows.map { row in
-            OutboxReport(id: row["id"], reportID: row["report_id"], policyDomain: row["policy_domain"],
+            OutboxReport(id: row["id"], kind: OutboxReport.Kind(rawValue: row["kind"]) ?? .aggregate,
+                         reportID: row["report_id"], policyDomain: row["policy_domain"],
                          begin: date(row["begin_ms"]), end: date(row["end_ms"]), createdAt: date(row["created_ms"]),
                          fileName: row["file_name"], messageCount: row["message_count"], byteCount: row["byte_count"],
                          deliveries: deliveries[row["id"]] ?? [])

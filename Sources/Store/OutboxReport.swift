@@ -1,7 +1,17 @@
 import Foundation
 
-/// One aggregate report in the outbox and what became of it at each of its destinations.
+/// One report in the outbox, aggregate or failure, and what became of it at each of its
+/// destinations.
 public struct OutboxReport: Sendable, Hashable {
+    /// Which report it is, which decides how its stored file is read and sent.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// An RFC 9990 aggregate report: the file is the gzip XML, mailed to checked `rua` URIs.
+        case aggregate
+        /// An RFC 9991 failure report: the file is the whole message, mailed as it is to
+        /// addresses checked before it was stored.
+        case failure
+    }
+
     public enum State: String, Sendable, CaseIterable {
         /// Not tried yet.
         case pending
@@ -17,7 +27,7 @@ public struct OutboxReport: Sendable, Hashable {
     }
 
     public struct Delivery: Sendable, Hashable {
-        /// The `rua` URI as the policy record published it.
+        /// The `rua` URI as the policy record published it, or a failure report's address.
         public var destination: String
         public var state: State
         public var attempts: Int
@@ -37,25 +47,29 @@ public struct OutboxReport: Sendable, Hashable {
     }
 
     public var id: Int64
-    /// The Report-ID of the XML, the Subject and the file name (RFC 9990 §3.1.4).
+    public var kind: Kind
+    /// The Report-ID of the XML, the Subject and the file name (RFC 9990 §3.1.4); for a failure
+    /// report, the left side of its Message-ID.
     public var reportID: String
     public var policyDomain: String
-    /// The reporting window (RFC 9990 §3.1.1.4).
+    /// The reporting window (RFC 9990 §3.1.1.4); for a failure report, begin and end are the
+    /// reported message's arrival.
     public var begin: Date
     public var end: Date
     public var createdAt: Date
-    /// The attachment's name (RFC 9990 §3.5.2).
+    /// The attachment's name (RFC 9990 §3.5.2), or the name a failure report downloads as.
     public var fileName: String
     public var messageCount: Int
-    /// The size of the stored gzip file.
+    /// The size of the stored file: gzip XML, or a failure report's whole message.
     public var byteCount: Int
     public var deliveries: [Delivery]
     /// The report's overall state, from its deliveries.
     public var state: State
 
-    public init(id: Int64, reportID: String, policyDomain: String, begin: Date, end: Date, createdAt: Date,
-                fileName: String, messageCount: Int, byteCount: Int, deliveries: [Delivery]) {
+    public init(id: Int64, kind: Kind = .aggregate, reportID: String, policyDomain: String, begin: Date, end: Date,
+                createdAt: Date, fileName: String, messageCount: Int, byteCount: Int, deliveries: [Delivery]) {
         self.id = id
+        self.kind = kind
         self.reportID = reportID
         self.policyDomain = policyDomain
         self.begin = begin
@@ -119,12 +133,48 @@ public struct NewOutboxReport: Sendable, Hashable {
     }
 }
 
+/// A failure report ready for the outbox: the message as built and the addresses that passed
+/// the destination check and the rate limits.
+public struct NewFailureReport: Sendable, Hashable {
+    /// The left side of the report's Message-ID, unique among this host's reports.
+    public var reportID: String
+    /// The DMARC Policy Domain whose `ruf` asked for it.
+    public var policyDomain: String
+    /// When the reported message arrived.
+    public var arrivalDate: Date
+    /// The envelope sender the report goes out with.
+    public var sender: String
+    /// The whole MIME message, exactly as it is sent to every address.
+    public var message: Data
+    /// The envelope recipients, each once, case aside.
+    public var recipients: [String]
+
+    public init(reportID: String, policyDomain: String, arrivalDate: Date, sender: String, message: Data,
+                recipients: [String]) {
+        self.reportID = reportID
+        self.policyDomain = policyDomain
+        self.arrivalDate = arrivalDate
+        self.sender = sender
+        self.message = message
+        self.recipients = recipients
+    }
+
+    /// The name the stored message downloads as.
+    public var fileName: String { "\(reportID).eml" }
+}
+
 /// A delivery whose time has come, with what it takes to send it.
 public struct DueDelivery: Sendable, Hashable {
     /// The delivery's row.
     public var id: Int64
     /// The report's row.
     public var reportRow: Int64
+    public var kind: OutboxReport.Kind
+    /// A failure report's envelope sender; nil for an aggregate report, which goes from the
+    /// report address.
+    public var sender: String?
+    /// The report's Report-ID, for log lines.
+    public var reportID: String
     public var policyDomain: String
     public var destination: String
     public var attempts: Int
@@ -133,10 +183,13 @@ public struct DueDelivery: Sendable, Hashable {
     /// Every destination the report has, so that per-domain limits count them in published order.
     public var allDestinations: [String]
 
-    public init(id: Int64, reportRow: Int64, policyDomain: String, destination: String, attempts: Int,
-                createdAt: Date, allDestinations: [String]) {
+    public init(id: Int64, reportRow: Int64, kind: OutboxReport.Kind, sender: String?, reportID: String,
+                policyDomain: String, destination: String, attempts: Int, createdAt: Date, allDestinations: [String]) {
         self.id = id
         self.reportRow = reportRow
+        self.kind = kind
+        self.sender = sender
+        self.reportID = reportID
         self.policyDomain = policyDomain
         self.destination = destination
         self.attempts = attempts

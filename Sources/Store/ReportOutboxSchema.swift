@@ -1,6 +1,7 @@
-/// The aggregate report outbox (RFC 9990 §3.5): which reporting windows are done, each report's
-/// exact bytes, one delivery per `rua` destination, destinations suppressed after a permanent
-/// refusal, and the scheduler's runs.
+/// The report outbox (RFC 9990 §3.5): which reporting windows are done, each report's exact
+/// bytes, one delivery per `rua` destination, destinations suppressed after a permanent refusal,
+/// and the scheduler's runs; since version 5 also failure reports (RFC 9991), one delivery per
+/// `ruf` address.
 ///
 /// A window's row and all of its reports go in by one transaction, so a window is reported
 /// exactly once whatever moment the process dies at; a report is never built again, only its
@@ -60,5 +61,15 @@ enum ReportOutboxSchema {
             failed INTEGER NOT NULL,
             error TEXT
         );
+        """
+
+    /// Failure reports (RFC 9991) join the outbox: a row's `kind` says which it is. A failure
+    /// report's file is the whole MIME message as built, not gzip, its window is the reported
+    /// message's arrival, and `sender` is its envelope sender (`FailureReportsSentBy`); an
+    /// aggregate report goes from the report address and leaves `sender` NULL.
+    static let version5 = """
+        ALTER TABLE outbox_report ADD COLUMN kind TEXT NOT NULL DEFAULT 'aggregate'
+            CHECK (kind = 'aggregate' OR kind = 'failure');
+        ALTER TABLE outbox_report ADD COLUMN sender TEXT CHECK ((kind = 'failure') = (sender IS NOT NULL));
         """
 }

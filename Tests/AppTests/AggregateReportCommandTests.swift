@@ -92,7 +92,7 @@ final class AggregateReportCommandTests {
         #expect(first.contains("1 reports built, 1 deliveries sent"), "\(first)")
         #expect(second.contains("0 reports built, 0 deliveries sent"), "\(second)")
         #expect(try String(contentsOf: kept, encoding: .utf8).contains("Report Domain: example.com"))
-        #expect(list.contains("example.com") && list.contains("3 messages") && list.contains("sent"), "\(list)")
+        #expect(list.contains("aggregate  example.com") && list.contains("3 messages") && list.contains("sent"), "\(list)")
         #expect(list.contains("mailto:dmarc@example.com  sent  attempts 1"), "\(list)")
         #expect(list.hasPrefix("last run "), "\(list)")
     }

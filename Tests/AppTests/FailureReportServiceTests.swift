@@ -4,19 +4,31 @@ import Foundation
 import Logging
 import Milter
 import Reporter
+import Store
 import Synchronization
 import Testing
 @testable import App
 
-/// The failure report sender on its own: offers never wait, a full queue drops with a log line,
-/// and only messages the policy asks a report for are queued.
+/// The failure report sender on its own, storing into a real SQLite file: offers never wait, a
+/// full queue drops with a log line, and only messages the policy asks a report for are queued.
 @Suite struct FailureReportServiceTests {
-    /// Keeps every message handed to it.
-    final class RecordingTransport: ReportTransport {
-        let sent = Mutex<[(message: [UInt8], from: String, to: [String])]>([])
+    /// A database file in a fresh temporary directory, removed with it.
+    final class Outbox: Sendable {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-ruf-\(UUID().uuidString)")
+        let store: HistoryStore
 
-        func send(_ message: [UInt8], from: String, to: [String]) async throws(TransportError) {
-            sent.withLock { $0.append((message, from, to)) }
+        init() throws {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            store = try HistoryStore.open(path: directory.appendingPathComponent("dmarcd.sqlite").path)
+        }
+
+        deinit {
+            try? FileManager.default.removeItem(at: directory)
+        }
+
+        /// The stored failure reports, oldest first.
+        var reports: [OutboxReport] {
+            ((try? store.outboxReports()) ?? []).filter { $0.kind == .failure }.reversed()
         }
     }
 
@@ -60,7 +72,7 @@ import Testing
                                       headerBlock: Array("From: a@example.com\r\n".utf8))
     }
 
-    static func service(transport: RecordingTransport, log: LogLines, queueCapacity: Int,
+    static func service(outbox: Outbox, log: LogLines, queueCapacity: Int,
                         perDomainPerDay: Int = 100) throws -> FailureReportService {
         let resolver = try StaticResolver(zone: "_dmarc.example.com. TXT \"v=DMARC1; p=reject\"")
         let settings = FailureReportService.Settings(
@@ -69,16 +81,16 @@ import Testing
             reportsPerDomainPerDay: perDomainPerDay, queueCapacity: queueCapacity)
         let logger = Logger(label: "test") { _ in RecordingLogHandler(log: log) }
         return FailureReportService(
-            settings: settings, transport: transport,
+            settings: settings, openStore: { [store = outbox.store] in store }, signal: OutboxSignal(),
             destinations: ReportDestinationChecker(resolver: resolver, organizationalDomains: DMARCEvaluator(resolver: resolver)),
             resolver: resolver, logger: logger)
     }
 
     @Test("a full queue drops reports with a log line; passing mail is never queued")
     func boundedQueue() async throws {
-        let transport = RecordingTransport()
+        let outbox = try Outbox()
         let log = LogLines()
-        let service = try Self.service(transport: transport, log: log, queueCapacity: 2)
+        let service = try Self.service(outbox: outbox, log: log, queueCapacity: 2)
         service.offer(try Self.candidate(queueID: "PASS", result: .pass))
         for index in 0..<5 {
             service.offer(try Self.candidate(queueID: "FAIL\(index)", result: .fail))
@@ -87,43 +99,50 @@ import Testing
 
         let running = Task { await service.run() }
         let deadline = Date().addingTimeInterval(10)
-        while transport.sent.withLock({ $0.count }) < 2, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while outbox.reports.count < 2, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         try await Task.sleep(for: .milliseconds(100))
         running.cancel()
         await running.value
 
-        let sent = transport.sent.withLock { $0 }
-        #expect(sent.map(\.to) == [["ruf@example.com"], ["ruf@example.com"]])
-        #expect(sent.allSatisfy { $0.from == "dmarc-reports@mx.example.test" })
-        #expect(log.all.contains { $0.contains("FAIL0: from=example.com: failure report sent to ruf@example.com") })
-        #expect(log.all.contains { $0.contains("FAIL1: from=example.com: failure report sent to ruf@example.com") })
+        let reports = outbox.reports
+        #expect(reports.map { $0.deliveries.map(\.destination) } == [["ruf@example.com"], ["ruf@example.com"]])
+        #expect(reports.allSatisfy { $0.policyDomain == "example.com" && $0.state == .pending })
+        let due = try outbox.store.dueDeliveries(at: Date())
+        #expect(due.map(\.sender) == ["dmarc-reports@mx.example.test", "dmarc-reports@mx.example.test"])
+        for (queueID, report) in zip(["FAIL0", "FAIL1"], reports) {
+            #expect(log.all.contains {
+                $0.contains("\(queueID): from=example.com: failure report \(report.reportID) stored for ruf@example.com")
+            })
+            let message = try #require(try outbox.store.outboxReportFile(id: report.id))
+            #expect(String(decoding: message, as: UTF8.self).contains("Message-ID: <\(report.reportID)@mx.example.test>"))
+        }
         #expect(!log.all.contains { $0.contains("PASS") })
     }
 
     @Test("an unusable ruf address or one whose size limit the report passes is skipped; the others still get it")
     func unusableDestinations() async throws {
-        let transport = RecordingTransport()
+        let outbox = try Outbox()
         let log = LogLines()
-        let service = try Self.service(transport: transport, log: log, queueCapacity: 2)
+        let service = try Self.service(outbox: outbox, log: log, queueCapacity: 2)
         service.offer(try Self.candidate(
             queueID: "FAIL", result: .fail,
             record: "v=DMARC1; p=reject; ruf=mailto:a%0Ab@example.com,mailto:small@example.com!500,mailto:ruf@example.com"))
         let running = Task { await service.run() }
         let deadline = Date().addingTimeInterval(10)
-        while transport.sent.withLock({ $0.isEmpty }), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while outbox.reports.isEmpty, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         running.cancel()
         await running.value
 
-        #expect(transport.sent.withLock { $0.map(\.to) } == [["ruf@example.com"]])
+        #expect(outbox.reports.map { $0.deliveries.map(\.destination) } == [["ruf@example.com"]])
         #expect(log.all.contains { $0.contains("mailto:a%0Ab@example.com: skipped, no usable address") })
         #expect(log.all.contains { $0.contains("mailto:small@example.com!500: skipped, the report mail has") })
     }
 
     @Test("one policy domain gets at most its daily number of failure reports, the rest are logged")
     func dailyLimitPerDomain() async throws {
-        let transport = RecordingTransport()
+        let outbox = try Outbox()
         let log = LogLines()
-        let service = try Self.service(transport: transport, log: log, queueCapacity: 10, perDomainPerDay: 3)
+        let service = try Self.service(outbox: outbox, log: log, queueCapacity: 10, perDomainPerDay: 3)
         for index in 0..<5 {
             service.offer(try Self.candidate(queueID: "FAIL\(index)", result: .fail))
         }
@@ -135,7 +154,7 @@ import Testing
         running.cancel()
         await running.value
 
-        #expect(transport.sent.withLock { $0.count } == 3)
+        #expect(outbox.reports.count == 3)
         #expect(log.all.filter { $0.contains("no failure report: example.com had 3 in the last day") }.count == 2)
     }
 }

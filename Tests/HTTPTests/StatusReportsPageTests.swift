@@ -80,12 +80,51 @@ struct StatusReportsPageTests {
         let (server, _) = try await Self.server()
         let page = try #require(try JSONSerialization.jsonObject(
             with: Data(try server.get("/api/v1/reports").body.utf8)) as? [String: Any])
-        #expect((page["reports"] as? [[String: Any]])?.count == 2)
+        #expect((page["reports"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["aggregate", "aggregate"])
         #expect(page["deliveries"] as? [String: Int] == ["pending": 0, "sent": 1, "retrying": 1, "failed": 1, "suppressed": 0])
         #expect((page["lastRun"] as? [String: Any])?["built"] as? Int == 2)
         let metrics = try server.get("/metrics").body
         #expect(metrics.contains(#"dmarcd_report_deliveries{state="retrying"} 1"#))
         #expect(metrics.contains(#"dmarcd_report_deliveries{state="pending"} 0"#))
         #expect(metrics.contains("dmarcd_report_last_run_timestamp_seconds"))
+    }
+
+    @Test func aFailureReportIsListedWithItsKindAndShowsItsMessageAsText() async throws {
+        let message = Data("""
+            From: dmarc-reports@mx.example.net\r
+            Subject: DMARC failure report for sender0.example\r
+            \r
+            Original: <script>alert(1)</script>\r
+
+            """.utf8)
+        let server = try await StatusPageTestServer { store in
+            try store.storeFailureReport(
+                NewFailureReport(reportID: "1795046400.1.ab", policyDomain: "sender0.example",
+                                 arrivalDate: Date(timeIntervalSince1970: 1_795_046_400),
+                                 sender: "dmarc-reports@mx.example.net", message: message,
+                                 recipients: ["ruf@sender0.example"]),
+                at: Date(timeIntervalSince1970: 1_795_046_401))
+        }
+        let report = try #require(try server.store.outboxReports().first)
+
+        let list = try server.get("/reports").body
+        #expect(list.contains("<td>failure</td>"))
+        #expect(list.contains("arrived 2026-11-19"), "\(list)")
+        #expect(list.contains("ruf@sender0.example"))
+
+        let detail = try server.get("/reports/\(report.id)").body
+        #expect(detail.contains("Failure report 1795046400.1.ab"))
+        #expect(detail.contains("Subject: DMARC failure report for sender0.example"), "the message is shown as it is")
+        #expect(detail.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(!detail.contains("<script>"))
+
+        let file = try server.get("/reports/\(report.id)/file")
+        #expect(file.headers["content-type"] == "message/rfc822")
+        #expect(file.headers["content-disposition"] == "attachment; filename=\"1795046400.1.ab.eml\"")
+        #expect(try HTTPTestClient.getBytes(server.baseURL + "/reports/\(report.id)/file") == message)
+
+        let json = try #require(try JSONSerialization.jsonObject(
+            with: Data(try server.get("/api/v1/reports/\(report.id)").body.utf8)) as? [String: Any])
+        #expect(json["kind"] as? String == "failure")
     }
 }

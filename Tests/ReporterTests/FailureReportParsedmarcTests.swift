@@ -35,4 +35,24 @@ struct FailureReportParsedmarcTests {
         #expect(report["sample_headers_only"] as? Bool == true)
         #expect((report["parsed_sample"] as? [String: Any])?["subject"] as? String == "Invoice")
     }
+
+    @Test func parsedmarcReadsOurFailureReportWithTheWholeMessage() throws {
+        var report = FailureReportTests.report(verdict: try FailureReportTests.failingVerdict())
+        report.original.content = .message(body: FailureReportTests.body)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-parsedmarc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("failure.eml")
+        try Data(try report.message()).write(to: file)
+        let output = try TestProgram.run([try #require(Parsedmarc.program), "--offline", file.path])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(output)) as? [String: Any])
+        let reports = try #require((json["failure_reports"] ?? json["forensic_reports"]) as? [[String: Any]],
+                                   "\(String(decoding: output, as: UTF8.self))")
+        try #require(reports.count == 1)
+        #expect(reports[0]["reported_domain"] as? String == "example.com")
+        #expect(reports[0]["sample_headers_only"] as? Bool == false)
+        let sample = try #require(reports[0]["parsed_sample"] as? [String: Any])
+        #expect(sample["subject"] as? String == "Invoice")
+        #expect((sample["body"] as? String)?.contains("Please pay the attached invoice.") == true, "\(sample)")
+    }
 }

@@ -95,6 +95,35 @@ import TestSupport
         #expect(message.parts[2].header("Content-Transfer-Encoding") == "7bit")
     }
 
+    static let body = Array("Please pay the attached invoice.\r\n\r\n-- \r\nBoss\r\n".utf8)
+
+    @Test("with the whole message the third part is message/rfc822: the header block, a blank line, the body")
+    func wholeMessage() throws {
+        var report = Self.report(verdict: try Self.failingVerdict())
+        report.original.content = .message(body: Self.body)
+        let message = try MIMEMessage(report.message())
+
+        #expect(message.parts.map(\.contentType) == ["text/plain", "message/feedback-report", "message/rfc822"])
+        let expected = String(decoding: Self.headerBlock + Array("\r\n".utf8) + Self.body, as: UTF8.self)
+            .replacingOccurrences(of: "\r\n", with: "\n")
+        #expect(message.parts[2].body == expected)
+        #expect(message.parts[2].header("Content-Transfer-Encoding") == "7bit")
+        #expect(message.parts[0].body.replacingOccurrences(of: "\n", with: " ").contains("The whole message follows."))
+        #expect(message.closed)
+    }
+
+    @Test("a message too large for a whole copy is reported with its header block and a note in the text")
+    func largeMessageHeadersOnly() throws {
+        var report = Self.report(verdict: try Self.failingVerdict())
+        report.original.content = .headersOfLargeMessage(limit: 1_048_576)
+        let message = try MIMEMessage(report.message())
+
+        #expect(message.parts.map(\.contentType) == ["text/plain", "message/feedback-report", "text/rfc822-headers"])
+        #expect(!message.parts[2].body.contains("Please pay"))
+        let text = message.parts[0].body.replacingOccurrences(of: "\n", with: " ")
+        #expect(text.contains("larger than the 1048576 bytes a whole copy may have"), "\(text)")
+    }
+
     @Test("Identity-Alignment names only the mechanisms without an aligned pass; DKIM fields only for an aligned failure")
     func alignmentFields() throws {
         var verdict = try Self.failingVerdict()

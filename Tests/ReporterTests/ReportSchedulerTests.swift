@@ -320,10 +320,14 @@ final class Fixture: Sendable {
     }
 
     func scheduler(_ settings: ReportScheduler.Settings = Fixture.settings) -> ReportScheduler {
+        ReportScheduler(settings: settings, store: store, transport: transport, checker: checker(),
+                        logger: Logger(label: "test"))
+    }
+
+    /// Destination checks against ``zone``.
+    func checker() -> ReportDestinationChecker {
         let resolver = try! StaticResolver(zone: Self.zone)
-        let checker = ReportDestinationChecker(resolver: resolver, organizationalDomains: DMARCEvaluator(resolver: resolver))
-        return ReportScheduler(settings: settings, store: store, transport: transport, checker: checker,
-                               logger: Logger(label: "test"))
+        return ReportDestinationChecker(resolver: resolver, organizationalDomains: DMARCEvaluator(resolver: resolver))
     }
 
     static func record(at time: Date, domain: String, clientIP: String = "192.0.2.10",
