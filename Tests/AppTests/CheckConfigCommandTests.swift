@@ -41,7 +41,8 @@ import Testing
         #expect(outcome.exitCode == .success)
         #expect(outcome.standardError == "\(path):2: warning: Syslog: dmarcd logs to standard error, which systemd passes to the journal and syslog; remove this line\n")
         #expect(outcome.standardOutput == ConfigurationParser.load(file: path).configuration.rendered())
-        #expect(outcome.standardOutput.hasPrefix("Socket                     local:/run/dmarcd/milter.sock\n"))
+        #expect(outcome.standardOutput.hasPrefix("Socket "))
+        #expect(Self.setting("Socket", in: outcome.standardOutput) == "local:/run/dmarcd/milter.sock")
     }
 
     @Test func aMissingFileIsAClearError() throws {
@@ -54,7 +55,18 @@ import Testing
         let path = try TemporaryConfigurationFile.write("LogLevel info\n")
         let outcome = try checkConfig(path, "--set", "LogLevel=debug").check()
         #expect(outcome.exitCode == .success)
-        #expect(outcome.standardOutput.contains("\nLogLevel                   debug\n"))
+        #expect(Self.setting("LogLevel", in: outcome.standardOutput) == "debug")
+    }
+
+    /// The value of `key` in rendered settings, whose columns line up with the longest key.
+    static func setting(_ key: String, in rendered: String) -> String? {
+        for line in rendered.split(separator: "\n") {
+            let words = line.split(separator: " ", maxSplits: 1)
+            if words.first.map(String.init) == key {
+                return words.dropFirst().first.map { $0.trimmingCharacters(in: .whitespaces) }
+            }
+        }
+        return nil
     }
 
     @Test func aBadOverrideIsAnErrorFromTheCommandLine() throws {
