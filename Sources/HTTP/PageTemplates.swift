@@ -51,6 +51,16 @@ enum PageTemplates {
         </table>
         """
 
+    /// A domain's pass rates and messages, day by day.
+    static let dailyCharts = """
+        <section>
+        <h2>Pass rates, day by day</h2>
+        {{{rateChart}}}
+        <h2>Messages, day by day</h2>
+        {{{chart}}}
+        </section>
+        """
+
     static let overview = """
         <section class="cards">
         {{#periods}}
@@ -203,12 +213,7 @@ enum PageTemplates {
         <p><a href="/messages?domain={{domain}}">Its messages</a></p>
         </div>
         </section>
-        <section>
-        <h2>Pass rates, day by day</h2>
-        {{{rateChart}}}
-        <h2>Messages, day by day</h2>
-        {{{chart}}}
-        </section>
+        \(dailyCharts)
         <section>
         <h2>Sources</h2>
         <table class="list">
@@ -302,12 +307,7 @@ enum PageTemplates {
         <p>Before moving to reject, make sure every source of your own mail below passes SPF or DKIM aligned; sources that are mailing lists or forwarders show override reasons.</p>
         </div>
         </section>
-        <section>
-        <h2>Pass rates, day by day</h2>
-        {{{rateChart}}}
-        <h2>Messages, day by day</h2>
-        {{{chart}}}
-        </section>
+        \(dailyCharts)
         <section>
         <h2>Sources that would be rejected</h2>
         <table class="list">

@@ -59,36 +59,24 @@ extension HistoryRecord {
     /// A record from a `message` row selected with ``messageColumns``; its DKIM signatures and
     /// recipients are added by the caller.
     init(row: Row) throws {
-        func value<T: RawRepresentable>(_ type: T.Type, _ column: String) throws -> T? where T.RawValue == String {
-            guard let text: String = row[column] else { return nil }
-            guard let value = T(rawValue: text) else {
-                throw HistoryStoreError(description: "message \(row["id"] as Int64? ?? 0): unknown \(column) \"\(text)\"")
-            }
-            return value
-        }
-        func required<T: RawRepresentable>(_ type: T.Type, _ column: String) throws -> T where T.RawValue == String {
-            guard let value = try value(type, column) else {
-                throw HistoryStoreError(description: "message \(row["id"] as Int64? ?? 0): no \(column)")
-            }
-            return value
-        }
+        let column = StoredColumn(row: row, table: "message")
         var policy: PublishedPolicy?
         // Every stored policy has its alignment modes, published or default (schema CHECK).
         if row["policy_adkim"] as String? != nil {
             policy = PublishedPolicy(
-                p: try value(DMARCPolicy.self, "policy_p"), sp: try value(DMARCPolicy.self, "policy_sp"),
-                np: try value(DMARCPolicy.self, "policy_np"),
-                adkim: try value(DMARCRecord.AlignmentMode.self, "policy_adkim"),
-                aspf: try value(DMARCRecord.AlignmentMode.self, "policy_aspf"),
+                p: try column.value(DMARCPolicy.self, "policy_p"), sp: try column.value(DMARCPolicy.self, "policy_sp"),
+                np: try column.value(DMARCPolicy.self, "policy_np"),
+                adkim: try column.value(DMARCRecord.AlignmentMode.self, "policy_adkim"),
+                aspf: try column.value(DMARCRecord.AlignmentMode.self, "policy_aspf"),
                 isTesting: row["policy_testing"], percent: row["policy_pct"],
-                publicSuffix: try value(DMARCRecord.PublicSuffixFlag.self, "policy_psd"),
+                publicSuffix: try column.value(DMARCRecord.PublicSuffixFlag.self, "policy_psd"),
                 failureReportOptions: row["policy_fo"],
                 aggregateReportURIs: Self.list(row["policy_rua"]), failureReportURIs: Self.list(row["policy_ruf"]),
-                discoveryMethod: try value(DiscoveryMethod.self, "discovery_method"))
+                discoveryMethod: try column.value(DiscoveryMethod.self, "discovery_method"))
         }
         var spf: SPF?
         if let domain: String = row["spf_domain"], let result: String = row["spf_result"] {
-            spf = SPF(domain: domain, scope: try required(SPF.Scope.self, "spf_scope"), result: result,
+            spf = SPF(domain: domain, scope: try column.required(SPF.Scope.self, "spf_scope"), result: result,
                       humanResult: row["spf_human_result"])
         }
         self.init(
@@ -96,11 +84,11 @@ extension HistoryRecord {
             queueID: row["queue_id"], reporter: row["reporter"], clientIP: row["client_ip"], helo: row["helo"],
             mailFromDomain: row["mail_from_domain"], headerFromDomain: row["header_from_domain"],
             policyDomain: row["policy_domain"], policy: policy, spf: spf, arcResult: row["arc_result"],
-            dmarcResult: try required(DMARCResult.self, "dmarc_result"),
+            dmarcResult: try column.required(DMARCResult.self, "dmarc_result"),
             spfAligned: row["spf_aligned"], dkimAligned: row["dkim_aligned"],
-            requestedDisposition: try required(DMARCPolicy.self, "requested_disposition"),
-            disposition: try required(MessageEvaluation.Disposition.self, "disposition"),
-            overrideReason: try value(MessageEvaluation.OverrideReason.self, "override_reason"),
+            requestedDisposition: try column.required(DMARCPolicy.self, "requested_disposition"),
+            disposition: try column.required(MessageEvaluation.Disposition.self, "disposition"),
+            overrideReason: try column.value(MessageEvaluation.OverrideReason.self, "override_reason"),
             overrideComment: row["override_comment"],
             fromField: row["from_field"], subject: row["subject"], explanation: row["explanation"])
         id = row["id"]

@@ -133,9 +133,9 @@ extension HistoryStore {
     }
 }
 
-/// Reads the RFC names a row of the received report tables holds back into their types; the
-/// schema's CHECKs admit only names the types know, so a failure means a damaged file.
-private struct StoredColumn {
+/// Reads the RFC names a row holds back into their types; the schema's CHECKs admit only names
+/// the types know, so a failure means a damaged file, and the error says where.
+struct StoredColumn {
     let row: Row
     let table: String
 
