@@ -97,6 +97,41 @@ struct ParsedmarcTests {
         #expect(parsed.policy_published.domain == "example.com")
     }
 
+    @Test func parsedmarcReadsTheCorpusReportsAsWeStoreThem() throws {
+        // Given every aggregate report of the shared corpus, stored by our ingest
+        let fixture = try IntakeFixture()
+        let paths = ReportIngestCorpusTests.corpusFiles.map { Fixtures.corpus($0).path }
+        for path in paths {
+            _ = try fixture.intake.ingest(Array(try Fixtures.data(URL(fileURLWithPath: path))), source: path)
+        }
+        let ours = try fixture.store.receivedReports()
+
+        // When parsedmarc reads the same files (it skips those it cannot parse, on standard error)
+        let output = try TestProgram.outcome([try #require(Parsedmarc.program), "--offline"] + paths)
+        let parsed = try JSONDecoder().decode(Output.self, from: Data(output.output)).aggregate_reports
+
+        // Then each report it found is stored with the same records. parsedmarc lowercases the
+        // organization's name and makes one up from the address when the report has none; we
+        // keep what the report says.
+        #expect(parsed.count >= 40, "\(output.errors)")
+        for report in parsed {
+            let metadata = report.report_metadata
+            let stored = ours.filter { stored in
+                stored.report.reportID == metadata.report_id
+                    && (stored.report.orgName.isEmpty || stored.report.orgName.lowercased() == metadata.org_name.lowercased())
+            }
+            try #require(stored.count == 1, "\(metadata.org_name) \(metadata.report_id): \(stored.count) stored")
+            // parsedmarc leaves header_from out of some reports; the rest must agree.
+            let theirs = report.records.map {
+                "\($0.source.ip_address) \($0.count) \($0.policy_evaluated.disposition) \($0.policy_evaluated.dkim) \($0.policy_evaluated.spf)"
+            }
+            let mine = stored[0].report.records.map {
+                "\($0.sourceIP) \($0.count) \($0.disposition.rawValue) \($0.dkimAligned ? "pass" : "fail") \($0.spfAligned ? "pass" : "fail")"
+            }
+            #expect(theirs.sorted() == mine.sorted(), "\(metadata.org_name) \(metadata.report_id)")
+        }
+    }
+
     static func parsedmarc(file name: String, contents: [UInt8]) throws -> Output.Report {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-parsedmarc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
