@@ -1,8 +1,8 @@
 import Auth
 
 /// A message to one of our report mailboxes (`ReportMailbox`), kept whole while it arrived and
-/// handed over at its end so that the aggregate reports in it can be stored (RFC 9990 §3: the
-/// reports others send to the `rua` addresses of our domains).
+/// handed over at its end so that the aggregate reports in it can be stored: the reports others
+/// mail to the `rua` addresses of our domains (RFC 9990 §3.5.2).
 public struct CapturedReportMail: Sendable {
     /// The queue id, or `NOQUEUE` when the MTA sent none.
     public var queueID: String
