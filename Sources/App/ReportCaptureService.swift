@@ -28,14 +28,21 @@ final class ReportCaptureService: Service, Sendable {
                                                    bufferingPolicy: .bufferingOldest(Self.queueCapacity))
     }
 
-    /// Queues a captured message; never waits. False when the queue is full and the message was
-    /// dropped, so that the milter delivers it rather than discarding it.
+    /// Queues a captured message; never waits. False when the message was not queued (the queue
+    /// is full, or the daemon is stopping), so that the milter delivers it rather than discarding it.
     func take(_ mail: CapturedReportMail) -> Bool {
-        if case .dropped = queue.yield(mail) {
+        switch queue.yield(mail) {
+        case .enqueued:
+            return true
+        case .dropped:
             logger.warning("\(mail.queueID): report mail not ingested: \(Self.queueCapacity) report mails are waiting")
             return false
+        case .terminated:
+            logger.warning("\(mail.queueID): report mail not ingested: dmarcd is stopping")
+            return false
+        @unknown default:
+            return false
         }
-        return true
     }
 
     func run() async {
