@@ -241,7 +241,9 @@ public struct DMARCMilterFilter: MilterMessageFilter {
                 overrideReason: override?.reason, overrideComment: override?.comment,
                 fromField: fromField, subject: subject)
             // Reports about reports, or about mail to our own report mailboxes, could loop.
-            let unrecorded = unrecordedBecause ?? (hasRecordedRecipient ? nil : "mail to an IgnoreMailTo address")
+            let unrecorded = unrecordedBecause ?? (hasRecordedRecipient ? nil
+                : !hasOtherThanReportMailbox ? "mail to a ReportMailbox address"
+                : "mail to an IgnoreMailTo address")
             if unrecorded == nil {
                 recordEvaluation(evaluation)
                 if let offerFailureReport, let material = failureReportMaterial, dmarc.record != nil {

@@ -120,6 +120,7 @@ struct ReportMailboxDaemonTests {
         wait(timeout: 15) { daemon.log.contains("QUESTION: report mail rejected") }
 
         #expect(reply == "c")
+        #expect(logged(daemon, "QUESTION: client=", "not recorded for reports: mail to a ReportMailbox address"))
         let line = daemon.log.split(separator: "\n").first { $0.contains("QUESTION: report mail rejected") }
         #expect(line?.contains("the message holds no aggregate report") == true, "\(daemon.logTail())")
         #expect(try store(of: daemon).receivedReportCount() == 0)
