@@ -6,8 +6,8 @@ import Milter
 extension Configuration {
     /// How the milter treats mail, from `RejectFailures`, `RejectString`,
     /// `HoldQuarantinedMessages`, `IgnoreHosts`, `IgnoreAuthenticatedClients`, `IgnoreMailFrom`,
-    /// `SoftwareHeader`, `RequiredHeaders`, `RequiredFrom`, `CopyFailuresTo`, `AuthservID` and
-    /// `AuthservIDWithJobID`.
+    /// `IgnoreMailTo`, `ReportEmail`, `ReportMailbox`, `ReportMailboxDiscard`, `SoftwareHeader`,
+    /// `RequiredHeaders`, `RequiredFrom`, `CopyFailuresTo`, `AuthservID` and `AuthservIDWithJobID`.
     func milterFilterSettings(hostName: String) throws -> MilterFilterSettings {
         var settings = MilterFilterSettings(authenticator: try authenticatorSettings(hostName: hostName))
         // OpenDMARC names the MTA's host when AuthservID is unset; the MTA says it in macro `j`.
@@ -18,7 +18,10 @@ extension Configuration {
         settings.holdQuarantined = holdQuarantinedMessages
         settings.ignoreAuthenticatedClients = ignoreAuthenticatedClients
         settings.ignoredFromDomains = Set(ignoreMailFrom)
-        settings.unrecordedRecipients = Set((ignoreMailTo + [reportEmail].compactMap { $0 }).map(MilterFilterSettings.plainAddress))
+        settings.unrecordedRecipients = Set((ignoreMailTo + [reportEmail].compactMap { $0 } + reportMailboxes)
+            .map(MilterFilterSettings.plainAddress))
+        settings.reportMailboxes = Set(reportMailboxes.map(MilterFilterSettings.plainAddress))
+        settings.discardReportMailboxMail = reportMailboxDiscard
         settings.softwareHeader = softwareHeader ? "dmarcd \(DmarcdVersion.current)" : nil
         settings.requiredHeaders = requiredHeaders
         settings.requiredFrom = requiredFrom

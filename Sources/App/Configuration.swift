@@ -147,6 +147,12 @@ public struct Configuration: Sendable, Hashable {
     public var reportRetryTime = 172_800
     /// Most report deliveries per UTC day (`ReportDailyLimit`); 0 for no limit.
     public var reportDailyLimit = 1000
+    /// Our own `rua` mailboxes (`ReportMailbox`): the milter keeps mail to them
+    /// whole and the daemon stores the aggregate reports in it. Such mail is not recorded for
+    /// reports, like mail to `IgnoreMailTo` addresses.
+    public var reportMailboxes: [String] = []
+    /// Discards captured mail whose recipients are all report mailboxes (`ReportMailboxDiscard`).
+    public var reportMailboxDiscard = false
 
     // MARK: dmarcd's own settings
 

@@ -136,6 +136,12 @@ extension ConfigurationKey {
                  "seconds a report whose delivery failed for the moment is tried again"),
         .setting("ReportDailyLimit", \.reportDailyLimit, .parsed("integer, 0 or more", Configuration.count(parsing:)),
                  "most report deliveries per UTC day, the rest wait for the next day; 0 for no limit"),
+        .list("ReportMailbox", \.reportMailboxes, .token("address"),
+              "own rua addresses whose mail the milter hands to dmarcd to store the reports in it; "
+                  + "such mail is not recorded for reports",
+              whenUnset: "no address", example: "dmarc-reports@example.com"),
+        .setting("ReportMailboxDiscard", \.reportMailboxDiscard, .boolean,
+                 "discard mail to report mailboxes once handed over, so the reports are only in the database"),
 
         // dmarcd's own settings.
         .setting("HTTPListen", \.httpListenAddress, .listenAddressOrNone,

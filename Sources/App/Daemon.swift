@@ -47,8 +47,12 @@ struct Daemon {
                                                                     signal: outboxSignal, logger: logger)
         var offerFailureReport: (@Sendable (FailureReportCandidate) -> Void)?
         if let failureReports { offerFailureReport = { failureReports.offer($0) } }
+        let reportCapture = configuration.reportCaptureService(logger: logger)
+        var captureReport: (@Sendable (CapturedReportMail) -> Bool)?
+        if let reportCapture { captureReport = { reportCapture.take($0) } }
         let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger,
-                                       recordEvaluation: { history.enqueue($0) }, offerFailureReport: offerFailureReport)
+                                       recordEvaluation: { history.enqueue($0) }, offerFailureReport: offerFailureReport,
+                                       captureReport: captureReport)
         if let mask = configuration.umask {
             // Before the sockets are bound: a local: socket's mode comes from the mask.
             umask(mode_t(mask))
@@ -72,6 +76,8 @@ struct Daemon {
         let notifier = SystemdNotifier()
         let failureReportServices: [ServiceGroupConfiguration.ServiceConfiguration] =
             failureReports.map { [.init(service: $0)] } ?? []
+        let reportCaptureServices: [ServiceGroupConfiguration.ServiceConfiguration] =
+            reportCapture.map { [.init(service: $0)] } ?? []
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: SystemdService(notifier: notifier, status: "milter listening on \(addresses)")),
@@ -79,7 +85,7 @@ struct Daemon {
                 // Before the milter: the group stops services in reverse order, so the last
                 // messages are recorded before the history writes its queue out.
                 .init(service: HistoryService(writer: history, path: configuration.databasePath, logger: logger)),
-            ] + failureReportServices + [
+            ] + failureReportServices + reportCaptureServices + [
                 .init(service: MilterService(servers: servers)),
             ] + (statusPage.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                 .init(service: ReloadService(signals: hangups, options: options, running: configuration,

@@ -70,6 +70,11 @@ struct ReloadService: Service {
         for name in changed where Self.keysAppliedAtStart.contains(name) {
             logger.warning("\(name) changed: it takes effect when dmarcd restarts")
         }
+        // The milter takes the new report mailboxes at once, but the ingest behind them runs
+        // only when some were set at start.
+        if running.reportMailboxes.isEmpty, !candidate.reportMailboxes.isEmpty {
+            logger.warning("ReportMailbox set: reports mailed there are stored once dmarcd restarts")
+        }
         logger.notice("configuration and ignore lists reloaded; keys changed: \(changed.isEmpty ? "none" : changed.joined(separator: ", "))")
         return candidate
     }

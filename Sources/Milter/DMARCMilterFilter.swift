@@ -17,19 +17,25 @@ public struct DMARCMilterFilter: MilterMessageFilter {
     private let logger: Logger
     private let recordEvaluation: @Sendable (MessageEvaluation) -> Void
     private let offerFailureReport: (@Sendable (FailureReportCandidate) -> Void)?
+    private let captureReport: (@Sendable (CapturedReportMail) -> Bool)?
 
     /// A filter that looks names up with `resolver`, logs one line per checked message and hands
     /// each message's evaluation to `recordEvaluation`, which must not block. With
     /// `offerFailureReport` each message keeps its recipients and header block, and one whose
     /// From: domain has a DMARC record is offered for a failure report; that must not block either.
+    /// With `captureReport`, mail to a ``MilterFilterSettings/reportMailboxes`` address is kept
+    /// whole and handed to it at the end of the message; it must not block either, and says
+    /// whether it took the message (only such mail may be discarded).
     public init(resolver: any DNSResolver, settings: MilterFilterSettings, logger: Logger,
                 recordEvaluation: @escaping @Sendable (MessageEvaluation) -> Void = { _ in },
-                offerFailureReport: (@Sendable (FailureReportCandidate) -> Void)? = nil) {
+                offerFailureReport: (@Sendable (FailureReportCandidate) -> Void)? = nil,
+                captureReport: (@Sendable (CapturedReportMail) -> Bool)? = nil) {
         self.resolver = resolver
         currentSettings = SharedSettings(settings)
         self.logger = logger
         self.recordEvaluation = recordEvaluation
         self.offerFailureReport = offerFailureReport
+        self.captureReport = captureReport
     }
 
     /// The settings new connections and messages are checked with.
@@ -76,6 +82,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
                        recordEvaluation: recordEvaluation, offerFailureReport: offerFailureReport,
                        failureReportMaterial: offerFailureReport == nil
                            ? nil : FailureReportMaterial(keepsBody: settings.failureReportsIncludeMessage),
+                       captureReport: captureReport,
                        client: connection.clientIP.map { "\($0)" } ?? connection.address.description,
                        headerLeadingSpace: connection.headerLeadingSpace, queueID: envelope.macros["i"])
     }
@@ -101,6 +108,12 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         /// whole header block and, with ``MilterFilterSettings/failureReportsIncludeMessage``,
         /// the body.
         var failureReportMaterial: FailureReportMaterial?
+        let captureReport: (@Sendable (CapturedReportMail) -> Bool)?
+        /// Started by the first recipient that is a report mailbox, when there is a capture.
+        var reportMailCapture: ReportMailCapture?
+        /// Whether a recipient other than the report mailboxes was seen: such mail is never
+        /// discarded.
+        var hasOtherThanReportMailbox = false
         /// The client's IP address for log lines, or how the MTA described an unknown one.
         let client: String
         let headerLeadingSpace: Bool
@@ -116,8 +129,14 @@ public struct DMARCMilterFilter: MilterMessageFilter {
 
         public mutating func recipient(_ address: String) {
             failureReportMaterial?.recipient(address)
-            if !settings.unrecordedRecipients.contains(MilterFilterSettings.plainAddress(address)) {
+            let plain = MilterFilterSettings.plainAddress(address)
+            if !settings.unrecordedRecipients.contains(plain) {
                 hasRecordedRecipient = true
+            }
+            if captureReport != nil, settings.reportMailboxes.contains(plain) {
+                if reportMailCapture == nil { reportMailCapture = ReportMailCapture(limit: settings.reportMailboxMessageLimit) }
+            } else {
+                hasOtherThanReportMailbox = true
             }
             if let domain = MessageEvaluation.domain(ofAddress: address), !recipientDomains.contains(domain) {
                 recipientDomains.append(domain)
@@ -134,18 +153,21 @@ public struct DMARCMilterFilter: MilterMessageFilter {
                 unrecordedBecause = kind
             }
             failureReportMaterial?.header(field)
+            reportMailCapture?.header(field)
             check.header(field)
         }
 
         /// Ends DKIM's header phase.
         public mutating func endOfHeaders() {
             check.endOfHeaders()
+            reportMailCapture?.endOfHeaders()
         }
 
         /// Feeds DKIM's body hashes, and keeps the chunk when failure reports carry whole messages.
         public mutating func body(_ chunk: [UInt8]) {
             failureReportMaterial?.body(chunk)
             check.body(chunk)
+            reportMailCapture?.body(chunk)
         }
 
         /// The header edits, then reject, quarantine or continue; logs one line for the message.
@@ -167,7 +189,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             let domain = dmarc.authorDomain ?? "-"
             if let author = dmarc.authorDomain, settings.ignoredFromDomains.contains(author) {
                 logger.info("\(queue): client=\(client) from=\(domain) not checked: an ignored From: domain")
-                return [.continue]
+                return [handOverCapturedMail(queue: queue) && discardsCapturedMail ? .discard : .continue]
             }
             if settings.authservIDWithQueueID, queue != "NOQUEUE" {
                 verdict.authservID += "/\(queue)"
@@ -209,6 +231,11 @@ public struct DMARCMilterFilter: MilterMessageFilter {
                 // Modifications come before the final reply, which is the last element.
                 replies.insert(.addRecipient(copy), at: replies.count - 1)
             }
+            // Mail that is refused is not ingested either: its sender learns it did not arrive. Held
+            // mail is not discarded, so that whoever releases it finds it.
+            let handedOver = disposition != .reject && handOverCapturedMail(queue: queue)
+            let discarded = handedOver && discardsCapturedMail && disposition != .quarantine
+            if discarded { replies[replies.count - 1] = .discard }
             let override = Self.override(of: verdict, applied: disposition)
             MilterMetrics.countMessage(result: dmarc.result, disposition: disposition)
             let evaluation = MessageEvaluation(
@@ -217,7 +244,9 @@ public struct DMARCMilterFilter: MilterMessageFilter {
                 overrideReason: override?.reason, overrideComment: override?.comment,
                 fromField: fromField, subject: subject)
             // Reports about reports, or about mail to our own report mailboxes, could loop.
-            let unrecorded = unrecordedBecause ?? (hasRecordedRecipient ? nil : "mail to an IgnoreMailTo address")
+            let unrecorded = unrecordedBecause ?? (hasRecordedRecipient ? nil
+                : !hasOtherThanReportMailbox ? "mail to a ReportMailbox address"
+                : "mail to an IgnoreMailTo address")
             if unrecorded == nil {
                 recordEvaluation(evaluation)
                 if let offerFailureReport, let material = failureReportMaterial, dmarc.record != nil {
@@ -228,7 +257,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             }
             logger.info("""
                 \(queue): client=\(client) from=\(domain) dmarc=\(dmarc.result) \
-                disposition=\(dmarc.disposition) \(Self.action(for: disposition)): \(dmarc.reason)\
+                disposition=\(dmarc.disposition) \(discarded ? "discarded" : Self.action(for: disposition)): \(dmarc.reason)\
                 \(unrecorded.map { "; not recorded for reports: \($0)" } ?? "")
                 """)
             return replies
@@ -237,6 +266,27 @@ public struct DMARCMilterFilter: MilterMessageFilter {
 }
 
 extension DMARCMilterFilter.Message {
+    /// Whether mail handed to the report capture is answered with SMFIR_DISCARD: with
+    /// `ReportMailboxDiscard`, when every recipient is a report mailbox, so that nobody else
+    /// misses it.
+    var discardsCapturedMail: Bool {
+        settings.discardReportMailboxMail && !hasOtherThanReportMailbox
+    }
+
+    /// Hands the message to the report capture when it went to a report mailbox; true when the
+    /// capture took it. A message over the limit was not kept and is delivered as usual.
+    mutating func handOverCapturedMail(queue: String) -> Bool {
+        guard let capture = reportMailCapture, let captureReport else { return false }
+        reportMailCapture = nil
+        switch capture.outcome {
+        case .captured(let bytes):
+            return captureReport(CapturedReportMail(queueID: queue, bytes: bytes))
+        case .overLimit(let limit):
+            logger.warning("\(queue): mail to a report mailbox not ingested: it is longer than \(limit) bytes")
+            return false
+        }
+    }
+
     /// What kind of machine-made report a header field shows the message to be, if any:
     /// delivery status notifications and failure reports are `multipart/report` (RFC 6522),
     /// aggregate reports carry the Subject of RFC 9990 §3.5.2.

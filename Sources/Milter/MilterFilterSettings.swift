@@ -62,6 +62,17 @@ public struct MilterFilterSettings: Sendable {
     /// not recorded (`IgnoreMailTo` and the report address): mail to our own report mailboxes
     /// must not feed the reports, which could loop (RFC 9991 §5.1).
     public var unrecordedRecipients: Set<String> = []
+    /// Envelope recipients in the same form whose mail is kept whole and handed to the filter's
+    /// report capture at its end (`ReportMailbox`): our own `rua` mailboxes, whose aggregate
+    /// reports dmarcd stores itself.
+    public var reportMailboxes: Set<String> = []
+    /// Answers SMFIR_DISCARD for captured mail whose recipients are all report mailboxes
+    /// (`ReportMailboxDiscard`): the reports are then only in the database.
+    public var discardReportMailboxMail = false
+    /// The most bytes of one message to a report mailbox that are kept; a longer message is
+    /// delivered as usual but not captured. The ingester reads reports of up to 32 MiB
+    /// compressed, and Postfix's `message_size_limit` is 10 MB unless raised.
+    public var reportMailboxMessageLimit = 32 << 20
     /// Rejects mail whose header breaks the field counts of RFC 5322 §3.6, before any check.
     public var requiredHeaders = false
     /// Rejects mail without a From: domain to check (no From, no address, an unusable domain).

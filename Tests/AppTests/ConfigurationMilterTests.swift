@@ -28,6 +28,19 @@ import Testing
         #expect(settings.copyFailuresTo == nil)
     }
 
+    @Test func reportMailboxesAreCapturedAndNotRecorded() throws {
+        // Given report mailboxes written as a postmaster might
+        let settings = try settings("""
+            ReportMailbox DMARC@Example.com, <rua@example.net>
+            ReportMailboxDiscard true
+            """)
+        // Then the milter matches them like RCPT TO addresses, and keeps their mail out of the history
+        #expect(settings.reportMailboxes == ["dmarc@example.com", "rua@example.net"])
+        #expect(settings.reportMailboxes.isSubset(of: settings.unrecordedRecipients))
+        #expect(settings.discardReportMailboxMail)
+        #expect(try self.settings("").reportMailboxes.isEmpty)
+    }
+
     @Test func keysReachTheMilterSettings() throws {
         let settings = try settings("""
             AuthservID mx.example.test

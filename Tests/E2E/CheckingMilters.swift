@@ -28,6 +28,8 @@ struct MilterEndpoint: Sendable {
 final class CheckingMilters: Sendable {
     static let authservID = "mx.e2e.example"
     static let recipient = "postmaster@e2e.example"
+    /// Our `rua` mailbox: the daemons store the reports mailed there (`ReportMailbox`).
+    static let reportMailbox = "dmarc-reports@e2e.example"
     /// The client address of checked mail; SPF authorizes all of 127.0.0.0/8 for aligned.example.
     static let checkedClient = "127.0.0.2"
     /// The only address in dmarcd's IgnoreHosts file.
@@ -200,6 +202,7 @@ final class CheckingMilters: Sendable {
                 "RejectFailures true",
                 "HoldQuarantinedMessages true",
                 "TrustedARCSealers \(trustedList)",
+                "ReportMailbox \(reportMailbox)",
             ],
             // Postfix's smtpd runs as user postfix and needs write access to the socket.
             umask: transport == .unix ? 0 : nil)

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import Testing
 import TestSupport
 
@@ -51,6 +52,28 @@ struct PostfixEndToEndTests {
         }
         let line = history.split(separator: "\n").first { $0.contains(queueID) }.map(String.init) ?? ""
         #expect(line.contains(CheckingMilters.checkedClient) && line.contains("pass"), "\(history)")
+    }
+
+    @Test("a report mailed to the report mailbox is delivered and stored in the running daemon's database",
+          arguments: MilterTransport.allCases)
+    func reportMailToTheReportMailboxIsStored(transport: MilterTransport) throws {
+        // Google's report about stalw.art as it reached Stalwart's mailbox
+        // (../shared/corpus/stalwart-mail-auth/resources/dmarc-feedback/100.eml)
+        let text = try Fixtures.text(Fixtures.corpus("stalwart-mail-auth/resources/dmarc-feedback/100.eml"))
+        let reply = try stack.send(Array(text.utf8), over: transport, from: "google.com", to: CheckingMilters.reportMailbox)
+        let queueID = try #require(reply.queueID, "\(reply)\n\(stack.diagnostics(transport))")
+
+        _ = try stack.postfix.waitForDelivery(containing: "Report-ID: 5264580628977113351")
+        let daemon = stack.milters.milter(transport).daemon
+        let path = DaemonUnderTest.databasePath(in: daemon.directory)
+        var stored: [ReceivedReport.Stored] = []
+        let deadline = Date().addingTimeInterval(10)
+        while stored.isEmpty && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            stored = (try? HistoryStore.openForReading(path: path).receivedReports(domain: "stalw.art")) ?? []
+        }
+        #expect(stored.map(\.report.reportID) == ["5264580628977113351"], "\(stack.diagnostics(transport))")
+        #expect(stored.first?.receipt.source == queueID)
     }
 
     @Test("mail failing p=reject is refused with 550 5.7.1", arguments: MilterTransport.allCases)
@@ -209,9 +232,10 @@ final class PostfixStack: Sendable {
     /// Sends `message` from `sender@domain` through the listener in front of the daemon for
     /// `transport`.
     func send(_ message: [UInt8], over transport: MilterTransport, from domain: String,
+              to recipient: String = CheckingMilters.recipient,
               clientAddress: String = CheckingMilters.checkedClient, outage: Bool = false) throws -> PostfixTestServer.SMTPReply {
         try postfix.send(message, listener: Self.listener(transport, outage: outage), from: "bounce@\(domain)",
-                         to: [CheckingMilters.recipient], clientAddress: clientAddress)
+                         to: [recipient], clientAddress: clientAddress)
     }
 
     /// Both logs, for a failing test's message.
