@@ -17,6 +17,8 @@ struct MilterEndpoint: Sendable {
     let postfixAddress: String
     /// libmilter's notation, which miltertest uses: `inet:PORT@127.0.0.1` or `unix:PATH`.
     let miltertestAddress: String
+    /// The daemon's status page: `http://127.0.0.1:PORT`.
+    let statusPage: String
 }
 
 /// The world the end-to-end tests send mail into: a real nsd serving the senders' DKIM keys,
@@ -192,9 +194,11 @@ final class CheckingMilters: Sendable {
             postfixAddress = "unix:\(path)"
             miltertestAddress = "unix:\(path)"
         }
+        let httpPort = try FreePort.udpAndTCP()
         let daemon = try DaemonUnderTest(
             configuration: [
                 "Socket \(socket)",
+                "HTTPListen 127.0.0.1:\(httpPort)",
                 "AuthservID \(authservID)",
                 "Nameservers \(dns.forwarder)",
                 "DNSTimeout \(dnsTimeout)",
@@ -206,7 +210,8 @@ final class CheckingMilters: Sendable {
             ],
             // Postfix's smtpd runs as user postfix and needs write access to the socket.
             umask: transport == .unix ? 0 : nil)
-        return MilterEndpoint(daemon: daemon, postfixAddress: postfixAddress, miltertestAddress: miltertestAddress)
+        return MilterEndpoint(daemon: daemon, postfixAddress: postfixAddress, miltertestAddress: miltertestAddress,
+                              statusPage: "http://127.0.0.1:\(httpPort)")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Reporter
 import Store
 import Testing
 import TestSupport
@@ -74,6 +75,51 @@ struct PostfixEndToEndTests {
         }
         #expect(stored.map(\.report.reportID) == ["5264580628977113351"], "\(stack.diagnostics(transport))")
         #expect(stored.first?.receipt.source == queueID)
+    }
+
+    @Test("a report about our domain mailed to the report mailbox shows on the Reports in page",
+          arguments: MilterTransport.allCases)
+    func reportMailShowsOnTheReportsInPage(transport: MilterTransport) throws {
+        // A receiver's report of yesterday about the aligned domain, as our own report mail
+        // would carry it: one source passing, one failing.
+        let yesterday = Int(Date().timeIntervalSince1970) / 86_400 * 86_400 - 86_400
+        let reporter = "Receiver \(transport)"
+        let failing = transport == .tcp ? "198.51.100.98" : "198.51.100.99"
+        let xml = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <feedback><report_metadata><org_name>\(reporter)</org_name><email>noreply-dmarc@receiver.example</email>
+            <report_id>e2e\(transport)\(UUID().uuidString.filter(\.isHexDigit))</report_id>
+            <date_range><begin>\(yesterday)</begin><end>\(yesterday + 86_399)</end></date_range></report_metadata>
+            <policy_published><domain>\(CheckingMilters.alignedDomain)</domain><adkim>r</adkim><aspf>r</aspf><p>reject</p></policy_published>
+            <record><row><source_ip>\(CheckingMilters.checkedClient)</source_ip><count>7</count><policy_evaluated>
+            <disposition>none</disposition><dkim>pass</dkim><spf>pass</spf></policy_evaluated></row>
+            <identifiers><header_from>\(CheckingMilters.alignedDomain)</header_from></identifiers>
+            <auth_results><dkim><domain>\(CheckingMilters.alignedDomain)</domain><result>pass</result></dkim>
+            <spf><domain>\(CheckingMilters.alignedDomain)</domain><result>pass</result></spf></auth_results></record>
+            <record><row><source_ip>\(failing)</source_ip><count>2</count><policy_evaluated>
+            <disposition>reject</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row>
+            <identifiers><header_from>\(CheckingMilters.alignedDomain)</header_from></identifiers>
+            <auth_results><spf><domain>forger.example</domain><result>fail</result></spf></auth_results></record>
+            </feedback>
+            """
+        let report = try AggregateReportXMLReader.read(Data(xml.utf8))
+        let mail = try AggregateReportMail(from: "noreply-dmarc@receiver.example", to: [CheckingMilters.reportMailbox],
+                                           receiver: "receiver.example", date: Date())
+            .message(for: report, gzipData: try ReportCompression.gzip(Array(xml.utf8)))
+        let reply = try stack.send(mail, over: transport, from: "receiver.example", to: CheckingMilters.reportMailbox)
+        try #require(reply.code == 250, "\(reply)\n\(stack.diagnostics(transport))")
+
+        let statusPage = stack.milters.milter(transport).statusPage
+        var page = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !page.contains(failing) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            page = (try? HTTPTestClient.get(statusPage + "/reports-in/\(CheckingMilters.alignedDomain)").body) ?? ""
+        }
+        #expect(page.contains("\(failing) <span class=\"new\">new</span>"), "\(page)\n\(stack.diagnostics(transport))")
+        #expect(page.contains(reporter))
+        let list = try HTTPTestClient.get(statusPage + "/reports-in").body
+        #expect(list.contains("<a href=\"/reports-in/\(CheckingMilters.alignedDomain)\">"), "\(list)")
     }
 
     @Test("mail failing p=reject is refused with 550 5.7.1", arguments: MilterTransport.allCases)
