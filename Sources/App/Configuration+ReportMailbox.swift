@@ -1,9 +1,11 @@
 import Logging
 
 extension Configuration {
-    /// The ingest of mail to the `ReportMailbox` addresses into `DatabasePath`; nil when no
-    /// address is set, and the milter then keeps no mail whole.
+    /// The ingest of mail to the `ReportMailbox` addresses and in the `ReportMaildir` into
+    /// `DatabasePath`; nil when neither is set, and the milter then keeps no mail whole.
     func reportCaptureService(logger: Logger) -> ReportCaptureService? {
-        reportMailboxes.isEmpty ? nil : ReportCaptureService(databasePath: databasePath, logger: logger)
+        guard !reportMailboxes.isEmpty || reportMaildir != nil else { return nil }
+        return ReportCaptureService(databasePath: databasePath, maildir: reportMaildir.map(WatchedMaildir.init),
+                                    logger: logger)
     }
 }

@@ -153,6 +153,8 @@ public struct Configuration: Sendable, Hashable {
     public var reportMailboxes: [String] = []
     /// Discards captured mail whose recipients are all report mailboxes (`ReportMailboxDiscard`).
     public var reportMailboxDiscard = false
+    /// A Maildir whose new messages the daemon stores the reports of (`ReportMaildir`).
+    public var reportMaildir: String?
 
     // MARK: dmarcd's own settings
 

@@ -142,6 +142,10 @@ extension ConfigurationKey {
               whenUnset: "no address", example: "dmarc-reports@example.com"),
         .setting("ReportMailboxDiscard", \.reportMailboxDiscard, .boolean,
                  "discard mail to report mailboxes once handed over, so the reports are only in the database"),
+        .optional("ReportMaildir", \.reportMaildir, .path,
+                  "Maildir the daemon watches for report mail that reaches it another way: each message in new/ "
+                      + "is stored and moved to cur/",
+                  whenUnset: "none", example: "/var/mail/dmarc-reports/Maildir"),
 
         // dmarcd's own settings.
         .setting("HTTPListen", \.httpListenAddress, .listenAddressOrNone,

@@ -16,7 +16,7 @@ struct ReloadService: Service {
         "ReportRetryTime", "ReportDailyLimit", "ReportCommand", "NoReportsList", "ReportURIsPerDomain",
         "ReportSMTPHost", "ReportSMTPTLS", "ReportSMTPCAFile", "ReportSMTPUser", "ReportSMTPPasswordFile",
         "FailureReports", "FailureReportsBcc", "FailureReportsOnNone", "FailureReportsSentBy",
-        "FailureReportsIncludeMessage",
+        "FailureReportsIncludeMessage", "ReportMaildir",
     ]
 
     /// SIGHUP, trapped before the daemon says it is ready so that an early signal is not fatal.

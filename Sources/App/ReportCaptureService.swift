@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Logging
 import Milter
 import Reporter
@@ -7,13 +8,17 @@ import Store
 
 /// Stores the aggregate reports in mail to our report mailboxes (`ReportMailbox`) without ever
 /// slowing mail: the milter hands each captured message to ``take(_:)``, which only queues; one
-/// task opens the history and runs ``ReportIntake`` on each message, one after the other.
+/// task opens the history and runs ``ReportIntake`` on each message, one after the other. It
+/// also stores the reports of the messages that arrive in the `ReportMaildir`.
 final class ReportCaptureService: Service, Sendable {
     /// Messages waiting to be ingested; more are dropped. Each may hold up to the milter's
     /// capture limit (32 MiB), so this also bounds the memory they take.
     static let queueCapacity = 16
+    /// How often the `ReportMaildir` is looked at: reports come a few times a day.
+    static let maildirPollInterval = Duration.seconds(30)
 
     private let databasePath: String
+    private let maildir: WatchedMaildir?
     private let logger: Logger
     private let messages: AsyncStream<CapturedReportMail>
     private let queue: AsyncStream<CapturedReportMail>.Continuation
@@ -21,8 +26,9 @@ final class ReportCaptureService: Service, Sendable {
     /// it runs here, never on the cooperative threads that the milter's checks use.
     private let ingestQueue = DispatchQueue(label: "dmarcd.report-capture")
 
-    init(databasePath: String, logger: Logger) {
+    init(databasePath: String, maildir: WatchedMaildir? = nil, logger: Logger) {
         self.databasePath = databasePath
+        self.maildir = maildir
         self.logger = logger
         (messages, queue) = AsyncStream.makeStream(of: CapturedReportMail.self,
                                                    bufferingPolicy: .bufferingOldest(Self.queueCapacity))
@@ -63,10 +69,16 @@ final class ReportCaptureService: Service, Sendable {
             return nil
         }
         guard let intake = opened else { return }
-        logger.info("reports mailed to ReportMailbox are stored in \(databasePath)")
+        logger.info("reports mailed to ReportMailbox\(maildir.map { " or left in \($0.path)" } ?? "") are stored in \(databasePath)")
         await withGracefulShutdownHandler {
-            for await mail in messages {
-                await ingest(mail, with: intake)
+            await withTaskGroup(of: Void.self) { group in
+                if let maildir {
+                    group.addTask { await self.watch(maildir, with: intake) }
+                }
+                for await mail in messages {
+                    await ingest(mail, with: intake)
+                }
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             // The milter stops first (services stop in reverse order), so what it captured is
@@ -77,17 +89,53 @@ final class ReportCaptureService: Service, Sendable {
 
     /// Stores the reports in `mail` and logs one line per report and per rejected piece.
     func ingest(_ mail: CapturedReportMail, with intake: ReportIntake) async {
-        let lines: [String] = await withCheckedContinuation { continuation in
+        _ = await ingest(source: mail.queueID, with: intake) { mail.bytes }
+    }
+
+    /// Stores the reports of each message in the Maildir's `new/` every poll interval, until
+    /// cancelled. A message moves to `cur/` once its reports are stored or rejected; one whose
+    /// reports could not be written stays in `new/` for the next look.
+    func watch(_ maildir: WatchedMaildir, with intake: ReportIntake) async {
+        var lastProblem: String?
+        while !Task.isCancelled {
+            do {
+                for message in try maildir.newMessages() where !Task.isCancelled {
+                    // One byte over the ingester's limit is enough for it to say the file is too large.
+                    let limit = intake.ingester.limits.maximumInputBytes + 1
+                    let read = await ingest(source: message.path, with: intake) {
+                        let file = try FileHandle(forReadingFrom: message)
+                        defer { try? file.close() }
+                        return Array(try file.read(upToCount: limit) ?? Data())
+                    }
+                    if read { try maildir.markSeen(message) }
+                }
+                lastProblem = nil
+            } catch {
+                // Said once, not at every look, until it is mended.
+                let problem = "ReportMaildir \(maildir.path): \(error)"
+                if problem != lastProblem { logger.error("\(problem)") }
+                lastProblem = problem
+            }
+            try? await Task.sleep(for: Self.maildirPollInterval)
+        }
+    }
+
+    /// Reads the input and stores its reports on the ingest queue, and logs one line per report
+    /// and per rejected piece; false when the input could not be read or the reports not written.
+    private func ingest(source: String, with intake: ReportIntake,
+                        bytes: @escaping @Sendable () throws -> [UInt8]) async -> Bool {
+        let (lines, done): ([String], Bool) = await withCheckedContinuation { continuation in
             ingestQueue.async {
                 do {
                     // The ingester answers every input with at least one report or rejection.
-                    continuation.resume(returning: try intake.ingest(mail.bytes, source: mail.queueID).map(Self.line))
+                    continuation.resume(returning: (try intake.ingest(try bytes(), source: source).map(Self.line), true))
                 } catch {
-                    continuation.resume(returning: ["\(mail.queueID): report mail not stored: \(error)"])
+                    continuation.resume(returning: (["\(source): report mail not stored: \(error)"], false))
                 }
             }
         }
         for line in lines { logger.notice("\(line)") }
+        return done
     }
 
     /// E.g. `4XyZ: report from google.com id 1234567 for example.com stored`; the origin starts

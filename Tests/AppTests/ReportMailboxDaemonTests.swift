@@ -100,6 +100,34 @@ struct ReportMailboxDaemonTests {
         #expect(logged(daemon, "REPORT1: client=192.0.2.10", "not recorded for reports"))
     }
 
+    @Test func theReportsInTheWatchedMaildirAreStoredAndTheMessagesMoveToCur() throws {
+        // Given a Maildir with Google's report and a message without one waiting in new/
+        let maildir = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-maildir-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: maildir) }
+        for folder in ["new", "cur", "tmp"] {
+            try FileManager.default.createDirectory(at: maildir.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        try Data(try Self.googleReportMail()).write(to: maildir.appendingPathComponent("new/1764400000.R1.mx"))
+        try Data(Self.question).write(to: maildir.appendingPathComponent("new/1764400001.R2.mx"))
+
+        // When the daemon watches it (and has no report mailbox)
+        let daemon = try DaemonUnderTest(configuration: [
+            "Socket inet:\(try FreePort.udpAndTCP())@127.0.0.1", "Nameservers \(dns.forwarder)",
+            "ReportMaildir \(maildir.path)",
+        ])
+        let new = maildir.appendingPathComponent("new").path
+        wait(timeout: 15) { (try? FileManager.default.contentsOfDirectory(atPath: new))?.isEmpty == true }
+
+        // Then the report is stored, the other message's rejection is logged, and both are in
+        // cur/ marked seen
+        #expect(try store(of: daemon).receivedReports(domain: "stalw.art").map(\.report.reportID) == ["5264580628977113351"],
+                "\(daemon.logTail())")
+        #expect(daemon.log.contains("1764400001.R2.mx: report mail rejected: the message holds no aggregate report"),
+                "\(daemon.logTail())")
+        let seen = try FileManager.default.contentsOfDirectory(atPath: maildir.appendingPathComponent("cur").path).sorted()
+        #expect(seen == ["1764400000.R1.mx:2,S", "1764400001.R2.mx:2,S"])
+    }
+
     @Test func theSameReportMailedTwiceIsStoredOnce() async throws {
         let (daemon, port) = try startDaemon()
 
