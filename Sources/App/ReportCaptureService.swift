@@ -54,21 +54,11 @@ final class ReportCaptureService: Service, Sendable {
     func run() async {
         // The database opens here, after the account switch, like the history's; one that cannot
         // be opened is tried again later, the milter goes on meanwhile and queues what it captures.
-        let opened = await cancelWhenGracefulShutdown { [databasePath, logger] () async -> ReportIntake? in
-            // The history writer creates and migrates the database as the daemon starts; GRDB's
-            // migrator is not safe against a second connection migrating at the same moment.
-            try? await Task.sleep(for: .seconds(2))
-            while !Task.isCancelled {
-                do {
-                    return ReportIntake(store: try HistoryStore.open(path: databasePath))
-                } catch {
-                    logger.error("report mail ingest waits for the database \(databasePath): \(error)")
-                    try? await Task.sleep(for: .seconds(10))
-                }
-            }
-            return nil
+        let opened = await cancelWhenGracefulShutdown { [databasePath, logger] in
+            await HistoryStore.openForReports(path: databasePath, logger: logger)
         }
-        guard let intake = opened else { return }
+        guard let store = opened ?? nil else { return }
+        let intake = ReportIntake(store: store)
         logger.info("reports mailed to ReportMailbox\(maildir.map { " or left in \($0.path)" } ?? "") are stored in \(databasePath)")
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
