@@ -63,16 +63,8 @@ extension HistoryRecord {
         var policy: PublishedPolicy?
         // Every stored policy has its alignment modes, published or default (schema CHECK).
         if row["policy_adkim"] as String? != nil {
-            policy = PublishedPolicy(
-                p: try column.value(DMARCPolicy.self, "policy_p"), sp: try column.value(DMARCPolicy.self, "policy_sp"),
-                np: try column.value(DMARCPolicy.self, "policy_np"),
-                adkim: try column.value(DMARCRecord.AlignmentMode.self, "policy_adkim"),
-                aspf: try column.value(DMARCRecord.AlignmentMode.self, "policy_aspf"),
-                isTesting: row["policy_testing"], percent: row["policy_pct"],
-                publicSuffix: try column.value(DMARCRecord.PublicSuffixFlag.self, "policy_psd"),
-                failureReportOptions: row["policy_fo"],
-                aggregateReportURIs: Self.list(row["policy_rua"]), failureReportURIs: Self.list(row["policy_ruf"]),
-                discoveryMethod: try column.value(DiscoveryMethod.self, "discovery_method"))
+            policy = try PublishedPolicy(column, aggregateReportURIs: Self.list(row["policy_rua"]),
+                                         failureReportURIs: Self.list(row["policy_ruf"]))
         }
         var spf: SPF?
         if let domain: String = row["spf_domain"], let result: String = row["spf_result"] {
@@ -99,6 +91,24 @@ extension HistoryRecord {
     /// cannot occur in its elements.
     private static func list(_ text: String?) -> [String] {
         text.map { $0.split(separator: ",").map(String.init) } ?? []
+    }
+}
+
+extension HistoryRecord.PublishedPolicy {
+    /// The policy in the `policy_*` and `discovery_method` columns that `message` and
+    /// `received_report` share.
+    init(_ column: StoredColumn, aggregateReportURIs: [String] = [], failureReportURIs: [String] = []) throws {
+        let row = column.row
+        self.init(
+            p: try column.value(DMARCPolicy.self, "policy_p"), sp: try column.value(DMARCPolicy.self, "policy_sp"),
+            np: try column.value(DMARCPolicy.self, "policy_np"),
+            adkim: try column.value(DMARCRecord.AlignmentMode.self, "policy_adkim"),
+            aspf: try column.value(DMARCRecord.AlignmentMode.self, "policy_aspf"),
+            isTesting: row["policy_testing"], percent: row["policy_pct"],
+            publicSuffix: try column.value(DMARCRecord.PublicSuffixFlag.self, "policy_psd"),
+            failureReportOptions: row["policy_fo"],
+            aggregateReportURIs: aggregateReportURIs, failureReportURIs: failureReportURIs,
+            discoveryMethod: try column.value(HistoryRecord.DiscoveryMethod.self, "discovery_method"))
     }
 }
 

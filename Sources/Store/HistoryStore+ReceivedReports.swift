@@ -79,15 +79,7 @@ extension HistoryStore {
                                arguments: [id]).map { try receivedRecord($0, db) }
             : []
         let column = StoredColumn(row: row, table: "received_report")
-        let policy = HistoryRecord.PublishedPolicy(
-            p: try column.value(DMARCPolicy.self, "policy_p"), sp: try column.value(DMARCPolicy.self, "policy_sp"),
-            np: try column.value(DMARCPolicy.self, "policy_np"),
-            adkim: try column.value(DMARCRecord.AlignmentMode.self, "policy_adkim"),
-            aspf: try column.value(DMARCRecord.AlignmentMode.self, "policy_aspf"),
-            isTesting: row["policy_testing"], percent: row["policy_pct"],
-            publicSuffix: try column.value(DMARCRecord.PublicSuffixFlag.self, "policy_psd"),
-            failureReportOptions: row["policy_fo"],
-            discoveryMethod: try column.value(HistoryRecord.DiscoveryMethod.self, "discovery_method"))
+        let policy = try HistoryRecord.PublishedPolicy(column)
         let report = ReceivedReport(
             orgName: row["org_name"], email: row["email"], extraContactInfo: row["extra_contact_info"],
             reportID: row["report_id"], begin: row["begin_time"], end: row["end_time"], error: row["error"],
