@@ -66,7 +66,7 @@ extension StatusPages {
     func receivedDomainsPage(now: Date) throws -> String {
         let body: [String: Any?] = [
             "rows": try receivedDomainsModel(now: now).map { row -> [String: Any] in
-                Self.receivedCountsView(row.counts).merging([
+                Self.countsView(row.counts).merging([
                     "domain": row.domain, "reports": StatusFormat.count(row.reports),
                     "reporters": StatusFormat.count(row.reporters), "sources": StatusFormat.count(row.sources),
                 ]) { $1 }
@@ -104,7 +104,7 @@ extension StatusPages {
         let model = try receivedDomainModel(domain, now: now)
         let start = Self.chartStart(now)
         let total = model.last30Days.messages
-        var body: [String: Any?] = Self.receivedCountsView(model.last30Days)
+        var body: [String: Any?] = Self.countsView(model.last30Days)
         body["domain"] = model.domain
         body["rateChart"] = Self.passRateChart(model.days, from: start,
                                                caption: "SPF, DKIM and DMARC pass rates per day reported for \(model.domain)")
@@ -127,20 +127,8 @@ extension StatusPages {
         return try page("reportsInDomain", title: "Reports about \(model.domain)", body: body)
     }
 
-    /// Counts of reported messages: DMARC here is what the receivers evaluated.
-    static func receivedCountsView(_ counts: CountsModel) -> [String: Any] {
-        [
-            "messages": StatusFormat.count(counts.messages),
-            "pass": StatusFormat.count(counts.dmarcPass), "passShare": StatusFormat.share(counts.dmarcPass, of: counts.messages),
-            "fail": StatusFormat.count(counts.dmarcFail), "failShare": StatusFormat.share(counts.dmarcFail, of: counts.messages),
-            "spfShare": StatusFormat.share(counts.spfAligned, of: counts.messages),
-            "dkimShare": StatusFormat.share(counts.dkimAligned, of: counts.messages),
-            "quarantined": StatusFormat.count(counts.quarantined), "rejected": StatusFormat.count(counts.rejected),
-        ]
-    }
-
     static func receivedSourceView(_ source: ReceivedSourceModel) -> [String: Any] {
-        receivedCountsView(source.counts).merging([
+        countsView(source.counts).merging([
             "sourceIP": source.sourceIP,
             "reporters": source.reporters.joined(separator: ", "),
             "firstSeen": StatusFormat.day(source.firstSeen),
