@@ -20,53 +20,87 @@ public struct OpenDMARCImportSummary: Sendable, Hashable {
 extension HistoryStore {
     /// Adds the records of an OpenDMARC history file. Importing a file again adds only the
     /// records it did not have before; a record that cannot be read is reported by line and
-    /// skipped. Each `batchSize` records are one transaction.
+    /// skipped.
+    ///
+    /// A file that brings at least as many records as the history holds (a first import) is one
+    /// transaction, with the message indexes built once at its end
+    /// (``HistorySchema/indexingAfterwards(_:insert:)``). Otherwise each `batchSize` records are
+    /// one transaction, so the daemon's writer gets the lock in between.
     public func importOpenDMARCHistory(path: String, batchSize: Int = 10_000) throws -> OpenDMARCImportSummary {
         guard let file = FileHandle(forReadingAtPath: path) else {
             throw HistoryStoreError(description: "\(path): cannot open for reading")
         }
         defer { try? file.close() }
-        var summary = OpenDMARCImportSummary()
-        var parser = OpenDMARCHistoryParser()
-        var batch: [HistoryRecord] = []
-        batch.reserveCapacity(batchSize)
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let storedMessages = try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM message") ?? 0 }
+        let isFirstImport = fileSize / OpenDMARCHistoryFile.smallestRecordBytes >= storedMessages
+        let transactionSize = isFirstImport ? Int.max : batchSize
 
-        func take(_ result: Result<HistoryRecord, OpenDMARCHistoryParser.Problem>?) throws {
-            switch result {
-            case .success(let record):
-                batch.append(record)
-                if batch.count >= batchSize { try store() }
-            case .failure(let problem):
-                summary.problems.append(.init(line: problem.line, reason: problem.reason))
-            case nil:
-                break
-            }
-        }
-        func store() throws {
-            let added = try pool.write { db in
-                try HistorySchema.countingAfterwards(db) {
-                    try batch.reduce(0) { count, record in try record.insert(db) ? count + 1 : count }
+        var summary = OpenDMARCImportSummary()
+        var records = OpenDMARCHistoryFile(file)
+        while !records.isAtEnd {
+            try pool.write { db in
+                try HistorySchema.indexingAfterwards(db, when: isFirstImport) {
+                    try HistorySchema.countingAfterwards(db) {
+                        var taken = 0
+                        while taken < transactionSize, let next = try records.next() {
+                            switch next {
+                            case .success(let record):
+                                taken += 1
+                                if try record.insert(db) { summary.imported += 1 } else { summary.alreadyPresent += 1 }
+                            case .failure(let problem):
+                                summary.problems.append(.init(line: problem.line, reason: problem.reason))
+                            }
+                        }
+                    }
                 }
             }
-            summary.imported += added
-            summary.alreadyPresent += batch.count - added
-            batch.removeAll(keepingCapacity: true)
         }
-
-        // Read in large chunks and split at LF ourselves: history files reach hundreds of MB.
-        var pending: [UInt8] = []
-        while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
-            chunk.withUnsafeBytes { pending.append(contentsOf: $0) }
-            var start = 0
-            while let end = pending[start...].firstIndex(of: 0x0A) {
-                try take(parser.line(pending[start..<end]))
-                start = end + 1
-            }
-            pending.removeFirst(start)
-        }
-        if !pending.isEmpty { try take(parser.line(pending[...])) }
-        try take(parser.finish())
-        if !batch.isEmpty { try store() }
         return summary
+    }
+}
+
+/// The records of an OpenDMARC history file, read in large chunks and split at LF here: history
+/// files reach hundreds of MB.
+struct OpenDMARCHistoryFile {
+    /// No record that OpenDMARC 1.4.2 writes is shorter: its dozen mandatory lines alone take
+    /// more. Dividing a file's size by it overestimates its records.
+    static let smallestRecordBytes = 200
+
+    private let file: FileHandle
+    private var parser = OpenDMARCHistoryParser()
+    private var pending: [UInt8] = []
+    private var start = 0
+    private var fileIsRead = false
+    private(set) var isAtEnd = false
+
+    init(_ file: FileHandle) {
+        self.file = file
+    }
+
+    /// The next record or problem; nil at the end of the file.
+    mutating func next() throws -> Result<HistoryRecord, OpenDMARCHistoryParser.Problem>? {
+        while !isAtEnd {
+            if let end = pending[start...].firstIndex(of: 0x0A) {
+                let line = pending[start..<end]
+                start = end + 1
+                if let result = parser.line(line) { return result }
+            } else if !fileIsRead {
+                pending.removeFirst(start)
+                start = 0
+                if let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
+                    chunk.withUnsafeBytes { pending.append(contentsOf: $0) }
+                } else {
+                    fileIsRead = true
+                }
+            } else {
+                let last = pending[start...]
+                start = pending.endIndex
+                if !last.isEmpty, let result = parser.line(last) { return result }
+                isAtEnd = true
+                return parser.finish()
+            }
+        }
+        return nil
     }
 }

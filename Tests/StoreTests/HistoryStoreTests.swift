@@ -190,6 +190,26 @@ struct HistoryStoreTests {
         #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT sum(messages) FROM message_hourly") } == 76)
     }
 
+    @Test func aFirstImportBuildsTheMessageIndexesAgain() throws {
+        let database = try TemporaryDatabase()
+        let store = try HistoryStore.open(path: database.path)
+        let indexes = { try store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
+        } }
+        let before = try indexes()
+
+        #expect(try store.importOpenDMARCHistory(path: Fixtures.url("opendmarc-history/opendmarc-1.4.2.dat").path)
+            .imported == 6)
+
+        #expect(try indexes() == before)
+        #expect(before.contains { $0["name"] == "message_by_policy_domain" })
+        let plan = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT id FROM message WHERE policy_domain = 'example.com'")
+                .map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("USING COVERING INDEX message_by_") })
+    }
+
     @Test func aDatabaseOfTheFirstVersionGetsItsCountsWhenUpgraded() throws {
         let database = try TemporaryDatabase()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
