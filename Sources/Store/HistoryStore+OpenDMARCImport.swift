@@ -37,17 +37,24 @@ extension HistoryStore {
         let transactionSize = isFirstImport ? Int.max : batchSize
 
         var summary = OpenDMARCImportSummary()
-        var records = OpenDMARCHistoryFile(file)
-        while !records.isAtEnd {
+        let records = OpenDMARCHistoryPrefetch(OpenDMARCHistoryFile(file))
+        defer { records.stop() }
+        var isAtEnd = false
+        while !isAtEnd {
             try pool.write { db in
                 try HistorySchema.indexingAfterwards(db, when: isFirstImport) {
                     try HistorySchema.countingAfterwards(db) {
+                        let insertion = try HistoryInsertion(db)
                         var taken = 0
-                        while taken < transactionSize, let next = try records.next() {
+                        while taken < transactionSize {
+                            guard let next = try records.next() else {
+                                isAtEnd = true
+                                return
+                            }
                             switch next {
                             case .success(let record):
                                 taken += 1
-                                if try record.insert(db) { summary.imported += 1 } else { summary.alreadyPresent += 1 }
+                                if try insertion.insert(record) { summary.imported += 1 } else { summary.alreadyPresent += 1 }
                             case .failure(let problem):
                                 summary.problems.append(.init(line: problem.line, reason: problem.reason))
                             }
@@ -72,7 +79,7 @@ struct OpenDMARCHistoryFile {
     private var pending: [UInt8] = []
     private var start = 0
     private var fileIsRead = false
-    private(set) var isAtEnd = false
+    private var isAtEnd = false
 
     init(_ file: FileHandle) {
         self.file = file
@@ -102,5 +109,83 @@ struct OpenDMARCHistoryFile {
             }
         }
         return nil
+    }
+}
+
+/// Reads an OpenDMARC history file on a thread of its own, some thousand records ahead of the
+/// thread that writes them: on two cores, parsing and SQLite then take turns no longer.
+final class OpenDMARCHistoryPrefetch: @unchecked Sendable {
+    typealias Item = Result<HistoryRecord, OpenDMARCHistoryParser.Problem>
+
+    private static let chunkSize = 1_000
+    private static let chunksAhead = 4
+
+    // Shared with the reading thread, under `condition`.
+    private let condition = NSCondition()
+    private var chunks: [[Item]] = []
+    private var readingEnded = false
+    private var readingError: (any Error)?
+    private var stopped = false
+
+    // The writing thread's own.
+    private var current: [Item] = []
+    private var position = 0
+
+    init(_ file: OpenDMARCHistoryFile) {
+        let thread = Thread { [self] in read(file) }
+        thread.name = "history import"
+        thread.start()
+    }
+
+    /// The next record or problem; nil at the end of the file.
+    func next() throws -> Item? {
+        if position == current.count {
+            condition.lock()
+            defer { condition.unlock() }
+            while chunks.isEmpty && !readingEnded { condition.wait() }
+            if let readingError { throw readingError }
+            guard !chunks.isEmpty else { return nil }
+            current = chunks.removeFirst()
+            position = 0
+            condition.signal()
+        }
+        position += 1
+        return current[position - 1]
+    }
+
+    /// Ends the reading thread when the writing ends early.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func read(_ file: OpenDMARCHistoryFile) {
+        var file = file
+        var chunk: [Item] = []
+        var error: (any Error)?
+        var more = true
+        while more {
+            do {
+                chunk.reserveCapacity(Self.chunkSize)
+                while chunk.count < Self.chunkSize, let item = try file.next() { chunk.append(item) }
+                more = chunk.count == Self.chunkSize
+            } catch let thrown {
+                error = thrown
+                more = false
+            }
+            condition.lock()
+            while chunks.count >= Self.chunksAhead && !stopped { condition.wait() }
+            if stopped { more = false }
+            if !chunk.isEmpty { chunks.append(chunk) }
+            if !more {
+                readingEnded = true
+                readingError = error
+            }
+            condition.signal()
+            condition.unlock()
+            chunk = []
+        }
     }
 }

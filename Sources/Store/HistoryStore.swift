@@ -53,7 +53,8 @@ public final class HistoryStore: Sendable {
     /// Stores `records` in one transaction; all or none are stored.
     public func record(_ records: [HistoryRecord]) throws {
         try pool.write { db in
-            for record in records { _ = try record.insert(db) }
+            let insertion = try HistoryInsertion(db)
+            for record in records { _ = try insertion.insert(record) }
         }
     }
 

@@ -197,16 +197,18 @@ public final class HistoryWriter: Sendable {
     private func write(_ batch: ArraySlice<HistoryRecord>, to store: HistoryStore) throws {
         do {
             try store.pool.write { db in
-                for record in batch { _ = try record.insert(db) }
+                let insertion = try HistoryInsertion(db)
+                for record in batch { _ = try insertion.insert(record) }
             }
             state.withLock { $0.health.writtenRecords += batch.count }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             var rejected: [String] = []
             try store.pool.write { db in
+                let insertion = try HistoryInsertion(db)
                 for record in batch {
                     do {
                         try db.inSavepoint {
-                            _ = try record.insert(db)
+                            _ = try insertion.insert(record)
                             return .commit
                         }
                     } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
