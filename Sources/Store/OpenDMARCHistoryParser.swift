@@ -13,51 +13,13 @@ struct OpenDMARCHistoryParser {
         var reason: String
     }
 
-    /// One record as written, before its codes are translated.
+    /// One record's lines as read, each value taken as its line arrives; the codes are
+    /// translated at the record's end.
     private struct Fields {
         var firstLine: Int
-        var values: [(key: String, value: String, line: Int)] = []
-    }
-
-    private var current: Fields?
-    private var lineNumber = 0
-
-    /// Feeds one line (without its line feed); returns the record the line ended, or the problem
-    /// that kept it out. Works on bytes: history files run to millions of lines.
-    mutating func line(_ bytes: ArraySlice<UInt8>) -> Result<HistoryRecord, Problem>? {
-        lineNumber += 1
-        var end = bytes.endIndex
-        if end > bytes.startIndex, bytes[end - 1] == 0x0D { end -= 1 }
-        var keyEnd = bytes.startIndex
-        while keyEnd < end, bytes[keyEnd] != 0x20, bytes[keyEnd] != 0x09 { keyEnd += 1 }
-        var valueStart = keyEnd
-        while valueStart < end, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
-        if keyEnd == bytes.startIndex && valueStart == end { return nil }
-        // Keys are short enough for Swift's inline small strings: no allocation.
-        let key = String(decoding: bytes[bytes.startIndex..<keyEnd], as: UTF8.self)
-        let value = String(decoding: bytes[valueStart..<end], as: UTF8.self)
-        if key == "job" {
-            let finished = finish()
-            current = Fields(firstLine: lineNumber, values: [(key, value, lineNumber)])
-            return finished
-        }
-        guard current != nil else {
-            return .failure(Problem(line: lineNumber, reason: "\"\(key)\" line before the first job line"))
-        }
-        current!.values.append((key, value, lineNumber))
-        return nil
-    }
-
-    /// Ends the last record at the end of the file.
-    mutating func finish() -> Result<HistoryRecord, Problem>? {
-        guard let fields = current else { return nil }
-        current = nil
-        return Result { () throws(Problem) -> HistoryRecord in try Self.record(fields) }
-    }
-
-    /// Translates OpenDMARC's numeric codes (see the table in each helper) into the history's
-    /// RFC 9990 names.
-    private static func record(_ fields: Fields) throws(Problem) -> HistoryRecord {
+        /// The first line that could not be read; the record is left out for it.
+        var problem: Problem?
+        var importKey = ImportKey()
         var job: String?
         var reporter: String?
         var received: Int?
@@ -82,62 +44,135 @@ struct OpenDMARCHistoryParser {
         var arcChainEmpty = true
         var action: Int?
 
-        func number(_ value: String, _ line: Int, _ key: String) throws(Problem) -> Int {
-            guard let number = Int(value) else {
-                throw Problem(line: line, reason: "\(key) \"\(value)\" is not a number")
+        init(firstLine: Int) {
+            self.firstLine = firstLine
+        }
+
+        /// Takes one `key value` line; a value that cannot be read becomes the record's problem.
+        mutating func take(key: String, value bytes: ArraySlice<UInt8>, line: Int) {
+            guard problem == nil else { return }
+            do throws(Problem) {
+                func number() throws(Problem) -> Int {
+                    guard let number = Self.integer(bytes) else {
+                        throw Problem(line: line, reason: "\(key) \"\(String(decoding: bytes, as: UTF8.self))\" is not a number")
+                    }
+                    return number
+                }
+                func text() -> String { String(decoding: bytes, as: UTF8.self) }
+                switch key {
+                case "job": job = text()
+                case "reporter": reporter = text()
+                case "received": received = try number()
+                case "ipaddr": ip = text()
+                case "from": from = text().lowercased()
+                case "mfrom": mailFrom = text().lowercased()
+                case "spf":
+                    // Written once per record; should there be several, the last one counts.
+                    spfCode = try number()
+                case "spf_scope":
+                    guard let scope = HistoryRecord.SPF.Scope(rawValue: text()) else {
+                        throw Problem(line: line, reason: "spf_scope \"\(text())\" is not mfrom or helo")
+                    }
+                    spfScope = scope
+                case "dkim":
+                    let value = text()
+                    let parts = value.split(separator: " ", omittingEmptySubsequences: true)
+                    guard parts.count == 3, let code = Int(parts[2]), let result = dkimResult(code) else {
+                        throw Problem(line: line, reason: "dkim \"\(value)\" is not DOMAIN SELECTOR CODE")
+                    }
+                    dkim.append(.init(domain: parts[0].lowercased(), selector: parts[1] == "-" ? nil : String(parts[1]),
+                                      result: result))
+                case "pdomain": policyDomain = text().lowercased()
+                case "policy": policyCode = try number()
+                case "rua": if !bytes.elementsEqual("-".utf8) { rua.append(text()) }
+                case "pct": percent = try number()
+                case "adkim": adkim = try alignment(number(), line, key)
+                case "aspf": aspf = try alignment(number(), line, key)
+                case "p": p = try policy(number(), line, key)
+                case "sp": sp = try policy(number(), line, key)
+                case "fo": failureOptions = text()
+                case "align_dkim": dkimAligned = try number() == 4
+                case "align_spf": spfAligned = try number() == 4
+                case "arc": arcCode = try number()
+                case "arc_policy":
+                    // `<code> json:[…]`; an empty list means no ARC set was there at all.
+                    arcChainEmpty = bytes.reversed().starts(with: "json:[]".utf8.reversed())
+                case "action": action = try number()
+                default:
+                    // Keys of later OpenDMARC versions that the history does not keep.
+                    break
+                }
+            } catch {
+                problem = error
+            }
+        }
+
+        /// A decimal number with an optional sign, as `Int(_:)` reads one, without making a string.
+        private static func integer(_ bytes: ArraySlice<UInt8>) -> Int? {
+            var digits = bytes[...]
+            let negative = digits.first == UInt8(ascii: "-")
+            if negative || digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
+            guard !digits.isEmpty else { return nil }
+            var number = 0
+            for byte in digits {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                let (times10, overflow) = number.multipliedReportingOverflow(by: 10)
+                let digit = Int(byte - UInt8(ascii: "0"))
+                let (sum, overflowAgain) = negative ? times10.subtractingReportingOverflow(digit)
+                                                    : times10.addingReportingOverflow(digit)
+                guard !overflow, !overflowAgain else { return nil }
+                number = sum
             }
             return number
         }
+    }
 
-        for (key, value, line) in fields.values {
-            switch key {
-            case "job": job = value
-            case "reporter": reporter = value
-            case "received": received = try number(value, line, key)
-            case "ipaddr": ip = value
-            case "from": from = value.lowercased()
-            case "mfrom": mailFrom = value.lowercased()
-            case "spf":
-                // Written once per record; should there be several, the last one counts.
-                spfCode = try number(value, line, key)
-            case "spf_scope":
-                guard let scope = HistoryRecord.SPF.Scope(rawValue: value) else {
-                    throw Problem(line: line, reason: "spf_scope \"\(value)\" is not mfrom or helo")
-                }
-                spfScope = scope
-            case "dkim":
-                let parts = value.split(separator: " ", omittingEmptySubsequences: true)
-                guard parts.count == 3, let code = Int(parts[2]), let result = dkimResult(code) else {
-                    throw Problem(line: line, reason: "dkim \"\(value)\" is not DOMAIN SELECTOR CODE")
-                }
-                dkim.append(.init(domain: parts[0].lowercased(), selector: parts[1] == "-" ? nil : String(parts[1]),
-                                  result: result))
-            case "pdomain": policyDomain = value.lowercased()
-            case "policy": policyCode = try number(value, line, key)
-            case "rua": if value != "-" { rua.append(value) }
-            case "pct": percent = try number(value, line, key)
-            case "adkim": adkim = try alignment(number(value, line, key), line, key)
-            case "aspf": aspf = try alignment(number(value, line, key), line, key)
-            case "p": p = try policy(number(value, line, key), line, key)
-            case "sp": sp = try policy(number(value, line, key), line, key)
-            case "fo": failureOptions = value
-            case "align_dkim": dkimAligned = try number(value, line, key) == 4
-            case "align_spf": spfAligned = try number(value, line, key) == 4
-            case "arc": arcCode = try number(value, line, key)
-            case "arc_policy":
-                // `<code> json:[…]`; an empty list means no ARC set was there at all.
-                arcChainEmpty = value.hasSuffix("json:[]")
-            case "action": action = try number(value, line, key)
-            default:
-                // Keys of later OpenDMARC versions that the history does not keep.
-                break
-            }
+    private var current: Fields?
+    private var lineNumber = 0
+
+    /// Feeds one line (without its line feed); returns the record the line ended, or the problem
+    /// that kept it out. Works on bytes: history files run to millions of lines.
+    mutating func line(_ bytes: ArraySlice<UInt8>) -> Result<HistoryRecord, Problem>? {
+        lineNumber += 1
+        var end = bytes.endIndex
+        if end > bytes.startIndex, bytes[end - 1] == 0x0D { end -= 1 }
+        var keyEnd = bytes.startIndex
+        while keyEnd < end, bytes[keyEnd] != 0x20, bytes[keyEnd] != 0x09 { keyEnd += 1 }
+        var valueStart = keyEnd
+        while valueStart < end, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
+        if keyEnd == bytes.startIndex && valueStart == end { return nil }
+        // Keys are short enough for Swift's inline small strings: no allocation.
+        let keyBytes = bytes[bytes.startIndex..<keyEnd]
+        let key = String(decoding: keyBytes, as: UTF8.self)
+        let value = bytes[valueStart..<end]
+        var finished: Result<HistoryRecord, Problem>?
+        if key == "job" {
+            finished = finish()
+            current = Fields(firstLine: lineNumber)
         }
+        guard current != nil else {
+            return .failure(Problem(line: lineNumber, reason: "\"\(key)\" line before the first job line"))
+        }
+        current!.importKey.add(key: keyBytes, value: value)
+        current!.take(key: key, value: value, line: lineNumber)
+        return finished
+    }
 
+    /// Ends the last record at the end of the file.
+    mutating func finish() -> Result<HistoryRecord, Problem>? {
+        guard let fields = current else { return nil }
+        current = nil
+        return Result { () throws(Problem) -> HistoryRecord in try Self.record(fields) }
+    }
+
+    /// Translates OpenDMARC's numeric codes (see the table in each helper) into the history's
+    /// RFC 9990 names.
+    private static func record(_ fields: Fields) throws(Problem) -> HistoryRecord {
+        if let problem = fields.problem { throw problem }
         let first = fields.firstLine
-        guard let received else { throw Problem(line: first, reason: "record without a received line") }
-        guard let policyCode else { throw Problem(line: first, reason: "record without a policy line") }
-        guard let action else { throw Problem(line: first, reason: "record without an action line") }
+        guard let received = fields.received else { throw Problem(line: first, reason: "record without a received line") }
+        guard let policyCode = fields.policyCode else { throw Problem(line: first, reason: "record without a policy line") }
+        guard let action = fields.action else { throw Problem(line: first, reason: "record without an action line") }
 
         // libopendmarc's DMARC_POLICY_* codes: 14 no record, 15 pass, 16 reject, 17 quarantine,
         // 18 none (the last three are failures under that policy).
@@ -151,7 +186,7 @@ struct OpenDMARCHistoryParser {
         case 18: (dmarcResult, requested) = (.fail, .none)
         default: throw Problem(line: first, reason: "policy code \(policyCode) is not 14 to 18")
         }
-        if dmarcResult == .pass && !dkimAligned && !spfAligned {
+        if dmarcResult == .pass && !fields.dkimAligned && !fields.spfAligned {
             throw Problem(line: first, reason: "policy says pass but neither align_dkim nor align_spf is 4")
         }
 
@@ -175,33 +210,34 @@ struct OpenDMARCHistoryParser {
         }
 
         var spf: HistoryRecord.SPF?
-        if let spfCode, spfCode != -1 {
+        if let spfCode = fields.spfCode, spfCode != -1 {
             guard let result = spfResult(spfCode) else {
                 throw Problem(line: first, reason: "spf code \(spfCode) is not an SPF result")
             }
-            spf = HistoryRecord.SPF(domain: mailFrom ?? "", scope: spfScope, result: result)
+            spf = HistoryRecord.SPF(domain: fields.mailFrom ?? "", scope: fields.spfScope, result: result)
         }
 
         var published: HistoryRecord.PublishedPolicy?
         if policyCode != 14 {
             published = HistoryRecord.PublishedPolicy(
-                p: p, sp: sp, adkim: adkim ?? .relaxed, aspf: aspf ?? .relaxed, percent: percent,
-                failureReportOptions: failureOptions, aggregateReportURIs: rua,
+                p: fields.p, sp: fields.sp, adkim: fields.adkim ?? .relaxed, aspf: fields.aspf ?? .relaxed,
+                percent: fields.percent,
+                failureReportOptions: fields.failureOptions, aggregateReportURIs: fields.rua,
                 // OpenDMARC 1.4.2 asks the Author Domain and then, with a Public Suffix List, its
                 // Organizational Domain.
                 discoveryMethod: .psl)
         }
 
         var record = HistoryRecord(
-            time: Date(timeIntervalSince1970: Double(received)), queueID: job, reporter: reporter,
-            clientIP: ip, mailFromDomain: mailFrom.flatMap { $0.isEmpty ? nil : $0 }, headerFromDomain: from,
-            policyDomain: published == nil ? nil : policyDomain, policy: published, spf: spf, dkim: dkim,
+            time: Date(timeIntervalSince1970: Double(received)), queueID: fields.job, reporter: fields.reporter,
+            clientIP: fields.ip, mailFromDomain: fields.mailFrom.flatMap { $0.isEmpty ? nil : $0 }, headerFromDomain: fields.from,
+            policyDomain: published == nil ? nil : fields.policyDomain, policy: published, spf: spf, dkim: fields.dkim,
             // OpenDMARC 1.4.2 writes 7 (fail) also when no ARC set was present.
-            arcResult: arcChainEmpty ? nil : (arcCode == 0 ? "pass" : "fail"),
-            dmarcResult: dmarcResult, spfAligned: spfAligned, dkimAligned: dkimAligned,
+            arcResult: fields.arcChainEmpty ? nil : (fields.arcCode == 0 ? "pass" : "fail"),
+            dmarcResult: dmarcResult, spfAligned: fields.spfAligned, dkimAligned: fields.dkimAligned,
             requestedDisposition: requested, disposition: disposition,
             overrideReason: overrideReason, overrideComment: overrideComment)
-        record.importKey = importKey(fields)
+        record.importKey = fields.importKey.value
         return record
     }
 
@@ -257,16 +293,31 @@ struct OpenDMARCHistoryParser {
         }
     }
 
-    /// FNV-1a (64 bits) over the record's lines: the same record imported twice gets the same
-    /// key, which the database keeps unique.
-    private static func importKey(_ fields: Fields) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for (key, value, _) in fields.values {
-            for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            hash = (hash ^ 0x20) &* 0x100_0000_01b3
-            for byte in value.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            hash = (hash ^ 0x0A) &* 0x100_0000_01b3
+    /// FNV-1a (64 bits) over the record's lines, each as `key value` and a line feed: the same
+    /// record imported twice gets the same key, which the database keeps unique. Bytes that are
+    /// not UTF-8 count as the replacement characters the stored text has, as they always have.
+    struct ImportKey {
+        private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+
+        var value: Int64 { Int64(bitPattern: hash) }
+
+        mutating func add(key: ArraySlice<UInt8>, value: ArraySlice<UInt8>) {
+            add(key)
+            add(0x20)
+            add(value)
+            add(0x0A)
         }
-        return Int64(bitPattern: hash)
+
+        private mutating func add(_ bytes: ArraySlice<UInt8>) {
+            if bytes.allSatisfy({ $0 < 0x80 }) {
+                for byte in bytes { add(byte) }
+            } else {
+                for byte in String(decoding: bytes, as: UTF8.self).utf8 { add(byte) }
+            }
+        }
+
+        private mutating func add(_ byte: UInt8) {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
     }
 }

@@ -73,6 +73,15 @@ struct OpenDMARCImportTests {
         #expect(try store.evaluationCount() == 6)
     }
 
+    @Test func importKeysStayWhatEarlierVersionsStored() throws {
+        // Keys as the first released import stored them: a file imported then and again now
+        // must still add nothing.
+        _ = try store.importOpenDMARCHistory(path: fixture)
+        let keys = try byJob().mapValues(\.importKey)
+        #expect(keys["3F1A2B001"] == 6_611_954_910_221_189_186)
+        #expect(keys["3F1A2B006"] == -2_897_759_074_710_257_821)
+    }
+
     @Test func badRecordsAreReportedByLineAndTheRestIsImported() throws {
         // Given the fixture with a stray line before the first record, a record whose received
         // time is not a number, and one with an unknown policy code
