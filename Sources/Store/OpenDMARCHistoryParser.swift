@@ -49,32 +49,37 @@ struct OpenDMARCHistoryParser {
         }
 
         /// Takes one `key value` line; a value that cannot be read becomes the record's problem.
-        mutating func take(key: String, value bytes: ArraySlice<UInt8>, line: Int) {
+        mutating func take(_ key: Key, value bytes: ArraySlice<UInt8>, line: Int) {
             guard problem == nil else { return }
             do throws(Problem) {
                 func number() throws(Problem) -> Int {
                     guard let number = Self.integer(bytes) else {
-                        throw Problem(line: line, reason: "\(key) \"\(String(decoding: bytes, as: UTF8.self))\" is not a number")
+                        throw Problem(line: line, reason: "\(key.rawValue) \"\(text())\" is not a number")
                     }
                     return number
                 }
                 func text() -> String { String(decoding: bytes, as: UTF8.self) }
+                /// Most names are lower case already; only the others are copied.
+                func name() -> String {
+                    bytes.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 }
+                        ? text().lowercased() : text()
+                }
                 switch key {
-                case "job": job = text()
-                case "reporter": reporter = text()
-                case "received": received = try number()
-                case "ipaddr": ip = text()
-                case "from": from = text().lowercased()
-                case "mfrom": mailFrom = text().lowercased()
-                case "spf":
+                case .job: job = text()
+                case .reporter: reporter = text()
+                case .received: received = try number()
+                case .ipaddr: ip = text()
+                case .from: from = name()
+                case .mfrom: mailFrom = name()
+                case .spf:
                     // Written once per record; should there be several, the last one counts.
                     spfCode = try number()
-                case "spf_scope":
+                case .spfScope:
                     guard let scope = HistoryRecord.SPF.Scope(rawValue: text()) else {
                         throw Problem(line: line, reason: "spf_scope \"\(text())\" is not mfrom or helo")
                     }
                     spfScope = scope
-                case "dkim":
+                case .dkim:
                     let value = text()
                     let parts = value.split(separator: " ", omittingEmptySubsequences: true)
                     guard parts.count == 3, let code = Int(parts[2]), let result = dkimResult(code) else {
@@ -82,25 +87,22 @@ struct OpenDMARCHistoryParser {
                     }
                     dkim.append(.init(domain: parts[0].lowercased(), selector: parts[1] == "-" ? nil : String(parts[1]),
                                       result: result))
-                case "pdomain": policyDomain = text().lowercased()
-                case "policy": policyCode = try number()
-                case "rua": if !bytes.elementsEqual("-".utf8) { rua.append(text()) }
-                case "pct": percent = try number()
-                case "adkim": adkim = try alignment(number(), line, key)
-                case "aspf": aspf = try alignment(number(), line, key)
-                case "p": p = try policy(number(), line, key)
-                case "sp": sp = try policy(number(), line, key)
-                case "fo": failureOptions = text()
-                case "align_dkim": dkimAligned = try number() == 4
-                case "align_spf": spfAligned = try number() == 4
-                case "arc": arcCode = try number()
-                case "arc_policy":
+                case .pdomain: policyDomain = name()
+                case .policy: policyCode = try number()
+                case .rua: if !bytes.elementsEqual("-".utf8) { rua.append(text()) }
+                case .pct: percent = try number()
+                case .adkim: adkim = try alignment(number(), line, key.rawValue)
+                case .aspf: aspf = try alignment(number(), line, key.rawValue)
+                case .p: p = try policy(number(), line, key.rawValue)
+                case .sp: sp = try policy(number(), line, key.rawValue)
+                case .fo: failureOptions = text()
+                case .alignDKIM: dkimAligned = try number() == 4
+                case .alignSPF: spfAligned = try number() == 4
+                case .arc: arcCode = try number()
+                case .arcPolicy:
                     // `<code> json:[…]`; an empty list means no ARC set was there at all.
                     arcChainEmpty = bytes.reversed().starts(with: "json:[]".utf8.reversed())
-                case "action": action = try number()
-                default:
-                    // Keys of later OpenDMARC versions that the history does not keep.
-                    break
+                case .action: action = try number()
                 }
             } catch {
                 problem = error
@@ -127,6 +129,26 @@ struct OpenDMARCHistoryParser {
         }
     }
 
+    /// The keys of OpenDMARC 1.4.2's history lines that the history keeps.
+    enum Key: String, CaseIterable {
+        case job, reporter, received, ipaddr, from, mfrom, spf, spfScope = "spf_scope", dkim, pdomain, policy, rua,
+             pct, adkim, aspf, p, sp, fo, alignDKIM = "align_dkim", alignSPF = "align_spf", arc,
+             arcPolicy = "arc_policy", action
+
+        /// The keys by their length, so that a line's key is compared with a few bytes only.
+        private static let byLength: [[(name: [UInt8], key: Key)]] = {
+            var table = [[(name: [UInt8], key: Key)]](repeating: [], count: 11)
+            for key in allCases { table[key.rawValue.utf8.count].append((Array(key.rawValue.utf8), key)) }
+            return table
+        }()
+
+        init?(_ bytes: ArraySlice<UInt8>) {
+            guard bytes.count < Self.byLength.count,
+                  let match = Self.byLength[bytes.count].first(where: { $0.name.elementsEqual(bytes) }) else { return nil }
+            self = match.key
+        }
+    }
+
     private var current: Fields?
     private var lineNumber = 0
 
@@ -141,20 +163,21 @@ struct OpenDMARCHistoryParser {
         var valueStart = keyEnd
         while valueStart < end, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
         if keyEnd == bytes.startIndex && valueStart == end { return nil }
-        // Keys are short enough for Swift's inline small strings: no allocation.
         let keyBytes = bytes[bytes.startIndex..<keyEnd]
-        let key = String(decoding: keyBytes, as: UTF8.self)
+        let key = Key(keyBytes)
         let value = bytes[valueStart..<end]
         var finished: Result<HistoryRecord, Problem>?
-        if key == "job" {
+        if key == .job {
             finished = finish()
             current = Fields(firstLine: lineNumber)
         }
         guard current != nil else {
-            return .failure(Problem(line: lineNumber, reason: "\"\(key)\" line before the first job line"))
+            let name = String(decoding: keyBytes, as: UTF8.self)
+            return .failure(Problem(line: lineNumber, reason: "\"\(name)\" line before the first job line"))
         }
         current!.importKey.add(key: keyBytes, value: value)
-        current!.take(key: key, value: value, line: lineNumber)
+        // Keys of later OpenDMARC versions, which the history does not keep, count only for the import key.
+        if let key { current!.take(key, value: value, line: lineNumber) }
         return finished
     }
 
@@ -309,11 +332,17 @@ struct OpenDMARCHistoryParser {
         }
 
         private mutating func add(_ bytes: ArraySlice<UInt8>) {
-            if bytes.allSatisfy({ $0 < 0x80 }) {
-                for byte in bytes { add(byte) }
-            } else {
-                for byte in String(decoding: bytes, as: UTF8.self).utf8 { add(byte) }
+            var ascii = hash
+            var seen: UInt8 = 0
+            for byte in bytes {
+                ascii = (ascii ^ UInt64(byte)) &* 0x100_0000_01b3
+                seen |= byte
             }
+            guard seen >= 0x80 else {
+                hash = ascii
+                return
+            }
+            for byte in String(decoding: bytes, as: UTF8.self).utf8 { add(byte) }
         }
 
         private mutating func add(_ byte: UInt8) {

@@ -82,6 +82,38 @@ struct OpenDMARCImportTests {
         #expect(keys["3F1A2B006"] == -2_897_759_074_710_257_821)
     }
 
+    @Test func domainsAreStoredInLowerCaseAndKeysOfLaterVersionsAreSkipped() throws {
+        let text = """
+            job UPPER1
+            received 1795940534
+            ipaddr 192.0.2.10
+            from Example.NET
+            mfrom Bounce.Example.NET
+            dkim Example.NET Sel1 0
+            spf 0
+            pdomain EXAMPLE.net
+            policy 15
+            adkim 114
+            aspf 114
+            p 114
+            align_dkim 4
+            align_spf 5
+            spf_ipv6_count 0
+            action 2
+
+            """
+        let file = database.directory.appendingPathComponent("upper.dat")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+
+        let summary = try store.importOpenDMARCHistory(path: file.path)
+
+        #expect(summary.imported == 1 && summary.problems.isEmpty)
+        let record = try #require(try byJob()["UPPER1"])
+        #expect(record.headerFromDomain == "example.net" && record.mailFromDomain == "bounce.example.net")
+        #expect(record.policyDomain == "example.net")
+        #expect(record.dkim.map(\.domain) == ["example.net"] && record.dkim.map(\.selector) == ["Sel1"])
+    }
+
     @Test func badRecordsAreReportedByLineAndTheRestIsImported() throws {
         // Given the fixture with a stray line before the first record, a record whose received
         // time is not a number, and one with an unknown policy code
