@@ -9,9 +9,12 @@ struct ImportOpenDMARCHistoryCommand: ParsableCommand {
         commandName: "import-opendmarc-history",
         abstract: "Add the records of an OpenDMARC history file (HistoryFile) to the database.",
         discussion: """
-            Writes to the DatabasePath of the configuration; the daemon may be running. Importing \
-            the same file again adds only records it did not hold before. A record that cannot be \
-            read is reported with its line number and skipped; the exit status is then 1.
+            Writes to the DatabasePath of the configuration; the daemon may be running. A file \
+            with at least as many records as the database holds (a first import) is one \
+            transaction, during which the daemon's new records wait in its queue; otherwise the \
+            import commits every 10,000 records. Importing the same file again adds only records \
+            it did not hold before. A record that cannot be read is reported with its line number \
+            and skipped; the exit status is then 1.
             """
     )
 
