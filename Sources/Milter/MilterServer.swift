@@ -8,7 +8,8 @@ import Glibc
 #endif
 
 /// The milter listener: accepts MTA connections on a TCP or UNIX-domain socket and runs one
-/// ``MilterSession`` per connection, each in its own child task.
+/// ``MilterSession`` per connection, each in a ``MilterChannelHandler`` on its connection's event
+/// loop, with one child task per connection waiting for it to close.
 ///
 /// Replies to one read from the MTA go out as one buffer with one flush, and accepted TCP
 /// sockets have TCP_NODELAY, so the MTA never waits on a delayed ACK for a reply split in
@@ -19,12 +20,8 @@ import Glibc
 /// try await server.run()          // until stopAccepting() and the last connection ends
 /// ```
 public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
-    private typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
-
-    /// Accepted sockets come out as plain channels, not yet reading, and are wrapped for async use
-    /// only by the task that serves them: a wrapped channel that is never served, as happens to
-    /// one accepted while the listener closes, stops the process when it is released
-    /// (swift-nio issue 2813), whereas a plain one is merely dropped.
+    /// Accepted sockets come out as plain channels, not yet reading, and get their handler only
+    /// from the task that serves them, so one accepted while the listener closes is merely dropped.
     private let listener: NIOAsyncChannel<any Channel, Never>
     private let filter: Filter
     private let maximumFrameSize: Int
@@ -98,66 +95,35 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
         listener.channel.close(promise: nil)
     }
 
+    /// Serves one connection until it closes: a ``MilterChannelHandler`` answers the MTA on the
+    /// channel's event loop; this task only waits, and closes the channel when cancelled.
     private func serve(_ channel: any Channel) async {
         idleTrim.connectionOpened()
         defer { idleTrim.connectionClosed() }
         let peer = Self.describe(channel.remoteAddress)
         do {
-            let connection = try await channel.eventLoop.submit {
-                try Connection(wrappingChannelSynchronously: channel)
+            try await channel.eventLoop.submit { [filter, maximumFrameSize, progressInterval, logger] in
+                try channel.pipeline.syncOperations.addHandler(MilterChannelHandler(
+                    session: MilterSession(filter: filter), parser: MilterFrameParser(maximumFrameSize: maximumFrameSize),
+                    progressInterval: progressInterval, peer: peer, logger: logger))
             }.get()
-            try await connection.executeThenClose { inbound, outbound in
-                if isTCP {
-                    // A milter reply is a few small frames the MTA waits for: send each at once.
-                    try await channel.setOption(.tcpOption(.tcp_nodelay), value: 1).get()
-                }
-                // Reading starts once the async handlers are in place, so no bytes go past them.
-                try await channel.setOption(.autoRead, value: true).get()
-                var parser = MilterFrameParser(maximumFrameSize: maximumFrameSize)
-                var session = MilterSession(filter: filter)
-                for try await buffer in inbound {
-                    parser.append(buffer.readableBytesView)
-                    var replies: [UInt8] = []
-                    var closes = false
-                    while !closes, let command = try parser.nextCommand() {
-                        let output: MilterSessionOutput
-                        if case .endOfMessage = command {
-                            output = try await reportingProgress(to: outbound) { try await session.receive(command) }
-                        } else {
-                            output = try await session.receive(command)
-                        }
-                        for reply in output.replies { replies += reply.frame }
-                        closes = output.closesConnection
-                    }
-                    if !replies.isEmpty {
-                        try await outbound.write(ByteBuffer(bytes: replies))
-                    }
-                    if closes { return }
-                }
+            if isTCP {
+                // A milter reply is a few small frames the MTA waits for: send each at once.
+                try await channel.setOption(.tcpOption(.tcp_nodelay), value: 1).get()
             }
-        } catch let error as MilterProtocolError {
-            logger.error("milter connection from \(peer) closed: protocol error: \(error)")
-        } catch is CancellationError {
-            logger.info("milter connection from \(peer) closed: the daemon is stopping")
+            // Reading starts once the handler is in place, so no bytes go past it.
+            try await channel.setOption(.autoRead, value: true).get()
+            try await withTaskCancellationHandler {
+                try await channel.closeFuture.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
+            if Task.isCancelled {
+                logger.info("milter connection from \(peer) closed: the daemon is stopping")
+            }
         } catch {
+            channel.close(promise: nil)
             logger.error("milter connection from \(peer) closed: \(error)")
-        }
-    }
-
-    /// The result of `work`, with SMFIR_PROGRESS sent every ``progressInterval`` until it is ready.
-    private func reportingProgress(
-        to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-        _ work: () async throws -> MilterSessionOutput
-    ) async throws -> MilterSessionOutput {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [progressInterval] in
-                while true {
-                    try await Task.sleep(for: progressInterval)
-                    try await outbound.write(ByteBuffer(bytes: MilterReply.progress.frame))
-                }
-            }
-            defer { group.cancelAll() }
-            return try await work()
         }
     }
 

@@ -33,8 +33,33 @@ public struct MilterSession<Filter: MilterMessageFilter>: Sendable {
         self.filter = filter
     }
 
+    /// What one command leads to.
+    public enum Step: Sendable {
+        /// Replies to send at once.
+        case output(MilterSessionOutput)
+        /// The end of a message: its replies come from ``finish(_:macros:)``, which may wait on
+        /// DNS, so the caller runs it where waiting costs nothing.
+        case finish(Filter.Message, macros: [String: String])
+    }
+
     /// Handles one command and returns the replies to send, in order, all at once.
     public mutating func receive(_ command: MilterCommand) async throws(MilterProtocolError) -> MilterSessionOutput {
+        switch try step(command) {
+        case .output(let output): output
+        case .finish(let message, let macros): await Self.finish(message, macros: macros)
+        }
+    }
+
+    /// The replies to the end of a message that ``step(_:)`` handed out.
+    public static func finish(_ message: Filter.Message, macros: [String: String]) async -> MilterSessionOutput {
+        var message = message
+        // SMFIC_BODYEOB is the one event that is always answered.
+        return .replies(await message.finish(macros: macros))
+    }
+
+    /// Handles one command without waiting: every command but the end of a message is answered
+    /// from the session's state alone.
+    public mutating func step(_ command: MilterCommand) throws(MilterProtocolError) -> Step {
         switch command {
         case .negotiate(let version, let actions, let flags):
             // Negotiation opens the connection, and may follow SMFIC_QUIT_NC before the next
@@ -42,7 +67,7 @@ public struct MilterSession<Filter: MilterMessageFilter>: Sendable {
             guard connection == nil else { throw unexpected(command, "option negotiation during an SMTP session") }
             let agreed = try MilterNegotiation(offeredVersion: version, offeredActions: actions, offeredFlags: flags)
             negotiation = agreed
-            return .replies([agreed.reply])
+            return .output(.replies([agreed.reply]))
 
         case .macros(let code, let macros):
             guard negotiation != nil else { throw unexpected(command, "macros before option negotiation") }
@@ -54,7 +79,7 @@ public struct MilterSession<Filter: MilterMessageFilter>: Sendable {
             } else {
                 messageMacros.merge(macros) { $1 }
             }
-            return .none
+            return .output(.none)
 
         case .connect(let hostname, let address):
             guard let negotiation else { throw unexpected(command, "connect before option negotiation") }
@@ -65,12 +90,12 @@ public struct MilterSession<Filter: MilterMessageFilter>: Sendable {
             newConnection.macros = connectionMacros
             connection = newConnection
             checksConnection = filter.checksConnection(newConnection)
-            return reply(checksConnection ? .continue : .accept, unless: .noReplyToConnect)
+            return .output(reply(checksConnection ? .continue : .accept, unless: .noReplyToConnect))
 
         case .helo(let name):
             guard connection != nil, phase == nil else { throw unexpected(command, "HELO outside an SMTP session or inside a message") }
             connection?.helo = name
-            return reply(.continue, unless: .noReplyToHelo)
+            return .output(reply(.continue, unless: .noReplyToHelo))
 
         case .mail(let sender, _):
             guard let connection, phase == nil else { throw unexpected(command, "MAIL before connect or inside a message") }
@@ -78,62 +103,61 @@ public struct MilterSession<Filter: MilterMessageFilter>: Sendable {
             guard checksConnection, let started = filter.startMessage(connection: connection, envelope: envelope) else {
                 // Accepted at MAIL: the MTA sends nothing more for this message.
                 messageMacros = [:]
-                return reply(.accept, unless: .noReplyToMail)
+                return .output(reply(.accept, unless: .noReplyToMail))
             }
             message = started
             phase = .mail
-            return reply(.continue, unless: .noReplyToMail)
+            return .output(reply(.continue, unless: .noReplyToMail))
 
         case .recipient(let address, _):
             try advance(to: .recipient, command)
             message?.recipient(address)
-            return reply(.continue, unless: .noReplyToRecipient)
+            return .output(reply(.continue, unless: .noReplyToRecipient))
 
         case .data:
             try advance(to: .data, command)
-            return reply(.continue, unless: .noReplyToData)
+            return .output(reply(.continue, unless: .noReplyToData))
 
         case .header(let name, let value):
             try advance(to: .header, command)
             message?.header(name: name, value: value)
-            return reply(.continue, unless: .noReplyToHeaders)
+            return .output(reply(.continue, unless: .noReplyToHeaders))
 
         case .endOfHeaders:
             try advance(to: .endOfHeaders, command)
             message?.endOfHeaders()
-            return reply(.continue, unless: .noReplyToEndOfHeaders)
+            return .output(reply(.continue, unless: .noReplyToEndOfHeaders))
 
         case .body(let chunk):
             try advance(to: .body, command)
             message?.body(chunk)
-            return reply(.continue, unless: .noReplyToBody)
+            return .output(reply(.continue, unless: .noReplyToBody))
 
         case .endOfMessage(let lastChunk):
             guard phase != nil, var finished = message else { throw unexpected(command, "end of message outside a message") }
             if !lastChunk.isEmpty { finished.body(lastChunk) }
             let macros = connectionMacros.merging(messageMacros) { $1 }
             endMessage()
-            // SMFIC_BODYEOB is the one event that is always answered.
-            return .replies(await finished.finish(macros: macros))
+            return .finish(finished, macros: macros)
 
         case .abort:
             guard negotiation != nil else { throw unexpected(command, "abort before option negotiation") }
             endMessage()
-            return .none
+            return .output(.none)
 
         case .quit:
-            return MilterSessionOutput(replies: [], closesConnection: true)
+            return .output(MilterSessionOutput(replies: [], closesConnection: true))
 
         case .quitNewConnection:
             endMessage()
             connection = nil
             connectionMacros = [:]
             checksConnection = false
-            return .none
+            return .output(.none)
 
         case .unknown:
             guard connection != nil else { throw unexpected(command, "unknown SMTP command before connect") }
-            return reply(.continue, unless: .noReplyToUnknown)
+            return .output(reply(.continue, unless: .noReplyToUnknown))
         }
     }
 
