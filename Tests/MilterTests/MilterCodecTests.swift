@@ -152,7 +152,11 @@ struct MilterNegotiationTests {
         let negotiation = try MilterNegotiation(offeredVersion: 6, offeredActions: MilterActions(rawValue: 0x1ff),
                                                 offeredFlags: MilterProtocolFlags(rawValue: 0x1fffff))
         #expect(negotiation.reply == .negotiate(version: 6, actions: MilterActions(rawValue: 0x35),
-                                                protocolFlags: [.noUnknown, .noData, .noReplyToHeaders, .skip, .headerLeadingSpace]))
+                                                protocolFlags: MilterNegotiation.wantedProtocolFlags))
+        #expect(MilterNegotiation.wantedProtocolFlags == [
+            .noUnknown, .noData, .noReplyToHeaders, .noReplyToHelo, .noReplyToRecipient, .noReplyToEndOfHeaders,
+            .noReplyToBody, .skip, .headerLeadingSpace,
+        ])
     }
 
     @Test func olderMTAIsAnsweredWithItsOwnVersionAndOnlyFlagsItOffered() throws {

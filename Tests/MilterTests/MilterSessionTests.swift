@@ -78,17 +78,18 @@ struct MilterSessionTests {
         let output = try await session.receive(Self.postfixOffer)
         #expect(output.replies == [.negotiate(
             version: 6, actions: [.addHeaders, .addRecipients, .changeHeaders, .quarantine],
-            protocolFlags: [.noUnknown, .noData, .noReplyToHeaders, .skip, .headerLeadingSpace])])
+            protocolFlags: [.noUnknown, .noData, .noReplyToHeaders, .noReplyToHelo, .noReplyToRecipient,
+                            .noReplyToEndOfHeaders, .noReplyToBody, .skip, .headerLeadingSpace])])
         #expect(!output.closesConnection)
     }
 
     @Test func wholeMessageIsFedToTheFilterAndHeadersGetNoReply() async throws {
         var session = MilterSession(filter: RecordingFilter())
         let replies = try await Self.replies(to: Self.connect + Self.message(), in: &session)
-        // Negotiation, connect, HELO, MAIL, RCPT, end of header, body; no reply per header
-        // field (SMFIP_NR_HDR); then the filter's end-of-message replies.
-        #expect(replies.count == 9)
-        #expect(Array(replies.dropFirst().prefix(6)) == Array(repeating: .continue, count: 6))
+        // Negotiation, connect and MAIL; no reply to HELO, RCPT, header fields, end of header
+        // and body (SMFIP_NR_*); then the filter's end-of-message replies.
+        #expect(replies.count == 5)
+        #expect(Array(replies.dropFirst().prefix(2)) == [.continue, .continue])
         #expect(replies.suffix(2) == [
             .addHeader(name: "X-Seen", value: "helo=mail.example.org j=mx.example.test from=<alice@example.org> "
                        + "to=<bob@example.test> "
