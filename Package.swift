@@ -80,6 +80,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "Doctor", dependencies: ["DNS", "Auth", "Reporter"]),
         .target(
             name: "App",
             dependencies: [
@@ -118,6 +119,7 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Auth", "DNS", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Store", "Auth", "TestSupport"]),
         .testTarget(name: "E2ETests", dependencies: ["TestSupport", "Store", "Auth", "Reporter"], path: "Tests/E2E",
                     exclude: ["miltertest", "browser"]),
