@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "DNS", "Auth", "Milter", "Store", "Reporter", "HTTP",
+                "DNS", "Auth", "Milter", "Store", "Reporter", "HTTP", "Doctor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -6,7 +6,7 @@ public struct DmarcdCommand: AsyncParsableCommand {
         commandName: "dmarcd",
         abstract: "SPF, DKIM, DMARC and ARC for Postfix, with history, reports and a status page.",
         version: DmarcdVersion.current,
-        subcommands: [RunCommand.self, CheckConfigCommand.self, EvaluateCommand.self, HistoryCommand.self,
+        subcommands: [RunCommand.self, CheckConfigCommand.self, EvaluateCommand.self, DoctorCommand.self, HistoryCommand.self,
                       AggregateReportCommand.self, IngestCommand.self, ImportOpenDMARCHistoryCommand.self, MigrateOpenDMARCCommand.self,
                       PasswordHashCommand.self, ManualCommand.self]
     )

@@ -1,0 +1,26 @@
+extension Configuration {
+    /// The site's own mail domains as the configuration names them: the domains of
+    /// `ReportEmail`, `FailureReportsSentBy` and `ReportMailbox`, lower-cased, first seen first.
+    var ownDomains: [String] {
+        let addresses = [reportEmail, failureReportsSentBy].compactMap { $0 } + reportMailboxes
+        var domains: [String] = []
+        for address in addresses {
+            guard let at = address.lastIndex(of: "@") else { continue }
+            let domain = address[address.index(after: at)...].lowercased()
+            if !domain.isEmpty && !domains.contains(domain) { domains.append(domain) }
+        }
+        return domains
+    }
+}
+
+extension MilterSocketAddress {
+    /// The socket as Postfix's `smtpd_milters` names it (MILTER_README): `inet:HOST:PORT`,
+    /// `inet:[V6]:PORT`, `unix:PATH`. A socket on every interface is reached on the loopback one.
+    var postfixNotation: String {
+        switch self {
+        case .inet(let host, let port): "inet:\(host ?? "127.0.0.1"):\(port)"
+        case .inet6(let host, let port): "inet:[\(host ?? "::1")]:\(port)"
+        case .unix(let path): "unix:\(path)"
+        }
+    }
+}
