@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "HTTP",
             dependencies: [
-                "Store", "Reporter",
+                "Store", "Reporter", "Doctor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -120,7 +120,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Auth", "DNS", "TestSupport"]),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Store", "Auth", "TestSupport"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Store", "Auth", "Doctor", "TestSupport"]),
         .testTarget(name: "E2ETests", dependencies: ["TestSupport", "Store", "Auth", "Reporter"], path: "Tests/E2E",
                     exclude: ["miltertest", "browser"]),
     ]

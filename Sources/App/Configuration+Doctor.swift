@@ -1,3 +1,6 @@
+import DNS
+import Doctor
+
 extension Configuration {
     /// The site's own mail domains as the configuration names them: the domains of
     /// `ReportEmail`, `FailureReportsSentBy` and `ReportMailbox`, lower-cased, first seen first.
@@ -10,6 +13,19 @@ extension Configuration {
             if !domain.isEmpty && !domains.contains(domain) { domains.append(domain) }
         }
         return domains
+    }
+}
+
+extension Configuration {
+    /// The doctor's checks of ``ownDomains`` and Postfix for the status page's "Setup" page, run
+    /// at most every five minutes; nil when the configuration names no domain.
+    func setupCheck(resolver: any DNSResolver) -> CachedSetupCheck? {
+        guard !ownDomains.isEmpty else { return nil }
+        let doctor = SetupDoctor(
+            resolver: resolver,
+            site: SetupDoctor.Site(domains: ownDomains, validatesDNSSEC: dnssecTrustAnchorFile != nil),
+            postfix: PostfixCheck(milterSockets: sockets.map(\.postfixNotation)))
+        return CachedSetupCheck { await doctor.run() }
     }
 }
 
