@@ -84,7 +84,7 @@ struct DKIMCheck {
                            fix: "Create a 2048-bit key and publish it under a new selector.")
         case (.rsa, ..<2048):
             return finding(.warn, "dkim.size", "\(kind) at \(key.recordName)",
-                           why: "Signers should use at least 2048 bits (RFC 8301 §3.2); 1024-bit keys can be factored by well-funded attackers.",
+                           why: "Signers SHOULD use RSA keys of at least 2048 bits; 1024 is the least that verifiers must still accept (RFC 8301 §3.2).",
                            fix: "Create a 2048-bit key and publish it under a new selector.")
         default:
             return finding(.ok, "dkim.size", "\(kind) at \(key.recordName)")

@@ -43,7 +43,7 @@ struct DMARCCheck {
         default:
             return findings + [finding(
                 .error, "dmarc.records", "\(records.count) DMARC records at \(name)",
-                why: "Receivers discard them all, so \(domain) has no DMARC policy at all (RFC 9989 §4.10.1 step 2).",
+                why: "Receivers discard them all, so \(domain) has no DMARC policy at all (RFC 9989 §4.10 step 2).",
                 fix: "Keep one of them and delete the others, e.g. only: " + TXTRecordLine.line(name: name, text: records[0].text))]
         }
     }
