@@ -24,8 +24,21 @@ extension Configuration {
         let doctor = SetupDoctor(
             resolver: resolver,
             site: SetupDoctor.Site(domains: ownDomains, validatesDNSSEC: dnssecTrustAnchorFile != nil),
-            postfix: PostfixCheck(milterSockets: sockets.map(\.postfixNotation)))
+            postfix: PostfixCheck(milterSockets: sockets.map(\.postfixNotation)),
+            reportTransport: reportTransportCheck)
         return CachedSetupCheck { await doctor.run() }
+    }
+}
+
+extension Configuration {
+    /// How reports leave (`ReportSMTPHost`, else `ReportCommand`), when `AggregateReports` or
+    /// `FailureReports` sends any.
+    var reportTransportCheck: ReportTransportCheck? {
+        guard aggregateReports || failureReports else { return nil }
+        if let smarthost = reportSMTPHost {
+            return ReportTransportCheck(.smtp(host: smarthost.host, port: smarthost.port))
+        }
+        return ReportTransportCheck(.command(reportCommand))
     }
 }
 

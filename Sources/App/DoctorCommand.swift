@@ -64,7 +64,8 @@ struct DoctorCommand: AsyncParsableCommand {
         defer { dns.shutdown() }
         let postfix = noPostfix ? nil : PostfixCheck(milterSockets: configuration.sockets.map(\.postfixNotation),
                                                      postconf: postconf, configDirectory: postfixConfig)
-        let findings = await SetupDoctor(resolver: dns, site: site, postfix: postfix).run()
+        let findings = await SetupDoctor(resolver: dns, site: site, postfix: postfix,
+                                         reportTransport: configuration.reportTransportCheck).run()
         let report = FindingsReport(findings)
         if json {
             FileHandle.standardOutput.write(report.json + Data("\n".utf8))

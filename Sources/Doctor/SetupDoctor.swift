@@ -30,20 +30,25 @@ public struct SetupDoctor: Sendable {
     public var site: Site
     /// Postfix's side of the milter chain; nil leaves Postfix unchecked.
     public var postfix: PostfixCheck?
+    /// How reports leave; nil when the site sends none.
+    public var reportTransport: ReportTransportCheck?
 
-    public init(resolver: any DNSResolver, site: Site, postfix: PostfixCheck? = nil) {
+    public init(resolver: any DNSResolver, site: Site, postfix: PostfixCheck? = nil,
+                reportTransport: ReportTransportCheck? = nil) {
         self.resolver = resolver
         self.site = site
         self.postfix = postfix
+        self.reportTransport = reportTransport
     }
 
-    /// Every check: the resolver, Postfix, then each domain and each DKIM key.
+    /// Every check: the resolver, Postfix, the report transport, then each domain and each DKIM key.
     public func run() async -> [Finding] {
         var findings: [Finding] = []
         if let probe = site.domains.first {
             findings += await ResolverCheck(resolver: resolver, validatesDNSSEC: site.validatesDNSSEC, probe: probe).run()
         }
         if let postfix { findings += postfix.run() }
+        if let reportTransport { findings += reportTransport.run() }
         for domain in site.domains {
             findings += await check(domain: domain)
         }
