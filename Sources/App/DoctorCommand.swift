@@ -13,8 +13,8 @@ struct DoctorCommand: AsyncParsableCommand {
             Without DOMAIN, the domains named in the configuration are checked: those of \
             ReportEmail, FailureReportsSentBy and ReportMailbox. Each finding has a level (ok, \
             warn, error), why it matters and the record or line that fixes it. The exit status is \
-            0 without errors, 1 when an error was found, 2 when there is no domain to check or an \
-            --ip or --selector value is unusable.
+            0 without errors, 1 when an error was found, 2 for a command line it cannot use \
+            (no domain to check, an unusable --ip or --selector, an unknown option).
             """
     )
 

@@ -69,5 +69,9 @@ struct DoctorCommandTests {
         #expect(outcome.status == 2)
         #expect(outcome.errors.contains("no domain to check"))
         #expect(try doctor(["example.com", "--ip", "not-an-address"]).status == 2)
+        let unknownOption = try doctor(["example.com", "--no-such-option"])
+        #expect(unknownOption.status == 2)
+        #expect(unknownOption.errors.contains("--no-such-option"))
+        #expect(try doctor(["--help"]).status == 0)
     }
 }
