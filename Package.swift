@@ -80,7 +80,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "Doctor", dependencies: ["DNS", "Auth", "Reporter"]),
+        .target(
+            name: "Doctor",
+            dependencies: [
+                "DNS", "Auth", "Reporter",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "App",
             dependencies: [

@@ -29,7 +29,9 @@ struct DoctorCommand: AsyncParsableCommand {
     @Option(name: .customLong("ip"), help: ArgumentHelp("An address this site sends mail from; the SPF record must cover it.", valueName: "ADDR"))
     var addresses: [String] = []
 
-    @Option(name: .customLong("selector"), help: ArgumentHelp("A DKIM key the site signs with.", valueName: "DOMAIN:SELECTOR"))
+    @Option(name: .customLong("selector"),
+            help: ArgumentHelp("A DKIM key the site signs with, and optionally the PEM file of its private key.",
+                               valueName: "DOMAIN:SELECTOR[:KEYFILE]"))
     var selectors: [String] = []
 
     @Option(help: ArgumentHelp("A DNS server to ask instead of the configured one.", valueName: "HOST:PORT"))
@@ -87,11 +89,21 @@ struct DoctorCommand: AsyncParsableCommand {
             return address
         }
         let keys = try selectors.map { text in
-            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw ValidationError("--selector \(text) is not DOMAIN:SELECTOR")
+            let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count >= 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--selector \(text) is not DOMAIN:SELECTOR[:KEYFILE]")
             }
-            return DKIMSelector(domain: parts[0].lowercased(), selector: String(parts[1]))
+            let (domain, selector) = (parts[0].lowercased(), String(parts[1]))
+            guard parts.count == 3 else { return DKIMSelector(domain: domain, selector: selector) }
+            let file = String(parts[2])
+            guard let pem = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ValidationError("--selector \(text): cannot read \(file)")
+            }
+            do {
+                return try DKIMSelector(domain: domain, selector: selector, privateKeyPEM: pem)
+            } catch {
+                throw ValidationError("--selector \(text): \(file) is \(error)")
+            }
         }
         return SetupDoctor.Site(domains: named, publicIPs: ips, dkimSelectors: keys,
                                 validatesDNSSEC: configuration.dnssecTrustAnchorFile != nil)

@@ -9,8 +9,10 @@ import TestSupport
 struct DoctorCorpusExampleTests {
     static let command = [
         "example.com", "test.example.com", "football.example.com", "example.org", "--ip", "192.0.2.10",
-        "--selector", "football.example.com:brisbane", "--selector", "football.example.com:test",
-        "--selector", "example.org:brisbane", "--no-postfix",
+        "--selector", "football.example.com:brisbane",
+        "--selector", "football.example.com:test:" + Fixtures.corpus("rfc-examples/rfc8463-A1-rsa-secret.pem").path,
+        "--selector", "example.org:brisbane:" + Fixtures.corpus("rfc-examples/rfc6376-C-brisbane.private.pem").path,
+        "--no-postfix",
     ]
 
     let server: DNSTestServer
