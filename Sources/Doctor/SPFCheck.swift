@@ -1,4 +1,3 @@
-import Foundation
 import Auth
 import DNS
 
@@ -104,7 +103,9 @@ struct SPFCheck {
                             why: "Senders no term matches get neutral, which tells receivers nothing (RFC 7208 §4.7).",
                             fix: TXTRecordLine.line(name: domain, text: text + " -all"))]
         }
-        let fixed = TXTRecordLine.line(name: domain, text: text.replacingOccurrences(of: all.text, with: "-all"))
+        // Term by term, so that "all" inside another term's domain stays as it is.
+        let terms = text.split(separator: " ").map { $0 == all.text ? "-all" : String($0) }
+        let fixed = TXTRecordLine.line(name: domain, text: terms.joined(separator: " "))
         switch all.qualifier {
         case .pass:
             return [finding(.error, "spf.all", "\(all.text) lets every host on the Internet pass SPF for \(domain)",

@@ -38,7 +38,8 @@ struct SetupDoctorRealDNSTests {
             _dmarc.quiet               TXT "v=DMARC1; p=none"
             pct                        TXT "v=spf1 ip4:192.0.2.10 -all"
             _dmarc.pct                 TXT "v=DMARC1; p=quarantine; pct=50; rua=mailto:dmarc@pct.test"
-            open                       TXT "v=spf1 ip4:192.0.2.99 +all"
+            open                       TXT "v=spf1 ip4:192.0.2.99 include:all.spf.test +all"
+            all.spf                    TXT "v=spf1 ip4:192.0.2.98 -all"
             _dmarc.open                TXT "v=DMARC1; p=reject; rua=mailto:dmarc@open.test"
             """)
         server = try DNSTestServer(zones: [zone])
@@ -119,7 +120,7 @@ struct SetupDoctorRealDNSTests {
         let findings = await doctor().check(domain: "open.test")
         let all = try #require(findings.first { $0.check == "spf.all" })
         #expect(all.level == .error)
-        #expect(all.fix == "open.test. IN TXT \"v=spf1 ip4:192.0.2.99 -all\"")
+        #expect(all.fix == "open.test. IN TXT \"v=spf1 ip4:192.0.2.99 include:all.spf.test -all\"")
         // +all covers every address, so the site's own passes.
         #expect(findings.first { $0.check == "spf.ip" }?.level == .ok)
     }
