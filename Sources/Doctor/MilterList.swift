@@ -41,6 +41,23 @@ enum MilterList {
         }
     }
 
+    /// Where a connection to `entry` goes: a TCP host and port, or a UNIX-domain socket path;
+    /// nil for an entry that is neither.
+    static func endpoint(of entry: String) -> (host: String, port: UInt16)? {
+        let (kind, address) = split(entry)
+        guard kind == "inet" else { return nil }
+        let hostAndPort = endpoint(address)
+        guard let colon = hostAndPort.lastIndex(of: ":"),
+              let port = UInt16(hostAndPort[hostAndPort.index(after: colon)...]) else { return nil }
+        return (String(hostAndPort[..<colon]), port)
+    }
+
+    /// The path of a `unix:` or `local:` entry.
+    static func unixPath(of entry: String) -> String? {
+        let (kind, address) = split(entry)
+        return kind == "unix" ? address : nil
+    }
+
     private static func split(_ entry: String) -> (kind: String, address: String) {
         guard let colon = entry.firstIndex(of: ":") else { return ("unix", entry) }
         var kind = entry[..<colon].lowercased()

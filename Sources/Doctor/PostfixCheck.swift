@@ -1,7 +1,8 @@
 import Foundation
 
 /// The milter chain as Postfix sees it: `postconf -x -h smtpd_milters non_smtpd_milters
-/// milter_default_action` must list dmarcd's socket and keep mail safe when dmarcd is down.
+/// milter_default_action` must list dmarcd's socket and keep mail safe when dmarcd is down, and
+/// dmarcd must accept connections on that socket.
 public struct PostfixCheck: Sendable {
     /// Where dmarcd listens, in Postfix's notation (`inet:127.0.0.1:8893`, `unix:/run/dmarcd/milter`).
     public var milterSockets: [String]
@@ -31,7 +32,27 @@ public struct PostfixCheck: Sendable {
         findings.append(milters(parameter: "non_smtpd_milters", value: values[1], missing: .warn,
                                 why: "Mail submitted with sendmail(1) on this host does not pass dmarcd."))
         findings.append(defaultAction(values[2]))
-        return findings
+        return findings + listeners()
+    }
+
+    /// The other end of the chain: does dmarcd accept connections where Postfix will connect?
+    private func listeners() -> [Finding] {
+        milterSockets.map { socket in
+            let problem: String?
+            if let (host, port) = MilterList.endpoint(of: socket) {
+                problem = SocketProbe.connect(host: host, port: port, timeout: .seconds(3))
+            } else if let path = MilterList.unixPath(of: socket) {
+                problem = SocketProbe.connect(unixPath: path)
+            } else {
+                problem = "not an address"
+            }
+            guard let problem else {
+                return Finding(.ok, "postfix.listener", domain: nil, summary: "dmarcd accepts connections on \(socket)")
+            }
+            return Finding(.error, "postfix.listener", domain: nil, summary: "nothing accepts connections on \(socket): \(problem)",
+                           why: "Postfix applies milter_default_action to every message while it cannot reach dmarcd.",
+                           fix: "systemctl start dmarcd (journalctl -u dmarcd says why it stopped)")
+        }
     }
 
     private func milters(parameter: String, value: String, missing: Finding.Level, why: String) -> Finding {

@@ -5,9 +5,12 @@ import TestSupport
 /// `dmarcd doctor` as a postmaster runs it: the real binary, a real DNS server (nsd) on
 /// 127.0.0.1 and the real postconf reading a throwaway Postfix configuration.
 @Suite(.serialized)
-struct DoctorCommandTests {
+final class DoctorCommandTests {
     let server: DNSTestServer
     let directory: URL
+    /// Stands in for dmarcd's milter listener.
+    let listener: Int32
+    let port: UInt16
 
     init() throws {
         // The parent zone answers NXDOMAIN for `_dmarc.com`, as the real one does; DMARC's tree
@@ -19,15 +22,22 @@ struct DoctorCommandTests {
                 _dmarc TXT "v=DMARC1; p=none"
                 """),
         ])
+        (listener, port) = try FreePort.listeningTCPSocket()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-doctor-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try "smtpd_milters = inet:localhost:8893\nmilter_default_action = reject\n"
+        try "smtpd_milters = inet:localhost:\(port)\nmilter_default_action = reject\n"
             .write(to: directory.appendingPathComponent("main.cf"), atomically: true, encoding: .utf8)
         try "".write(to: directory.appendingPathComponent("master.cf"), atomically: true, encoding: .utf8)
     }
 
+    deinit {
+        close(listener)
+        try? FileManager.default.removeItem(at: directory)
+    }
+
     private func doctor(_ arguments: [String]) throws -> TestProgram.Outcome {
         try TestProgram.outcome([BuiltProducts.executable("dmarcd"), "doctor", "--builtin-defaults",
+                                 "--set", "Socket=inet:\(port)@127.0.0.1",
                                  "--resolver", "127.0.0.1:\(server.port)", "--postfix-config", directory.path] + arguments)
     }
 
@@ -38,7 +48,8 @@ struct DoctorCommandTests {
         #expect(outcome.status == 1, "\(outcome.errors)")
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.first == "this host")
-        #expect(lines.contains("  ok    smtpd_milters lists dmarcd (inet:127.0.0.1:8893)  [postfix.smtpd_milters]"), "\(text)")
+        #expect(lines.contains("  ok    smtpd_milters lists dmarcd (inet:127.0.0.1:\(port))  [postfix.smtpd_milters]"), "\(text)")
+        #expect(lines.contains("  ok    dmarcd accepts connections on inet:127.0.0.1:\(port)  [postfix.listener]"))
         #expect(lines.contains("  ERROR milter_default_action = reject: while dmarcd is down all mail is refused for good  [postfix.milter_default_action]"))
         #expect(lines.contains("         fix: postconf -e 'milter_default_action = accept' && postfix reload"))
         #expect(lines.contains("example.com"))

@@ -15,29 +15,12 @@ struct ReportTransportCheckTests {
 
     @Test("a smarthost that listens is ok; a port nobody listens on is an error")
     func smarthost() throws {
-        let (listener, port) = try Self.listeningSocket()
+        let (listener, port) = try FreePort.listeningTCPSocket()
         defer { close(listener) }
         #expect(ReportTransportCheck(.smtp(host: "127.0.0.1", port: port)).run().map(\.level) == [.ok])
         let closed = try FreePort.udpAndTCP()
         let refused = ReportTransportCheck(.smtp(host: "127.0.0.1", port: closed)).run()
         #expect(refused.map(\.level) == [.error])
         #expect(refused.first?.summary.contains("cannot be reached") == true)
-    }
-
-    struct ListenFailure: Error {}
-
-    /// A TCP socket listening on 127.0.0.1: the kernel completes connections in its backlog.
-    static func listeningSocket() throws -> (Int32, UInt16) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = FreePort.loopback(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 4) == 0 else { throw ListenFailure() }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return (fd, UInt16(bigEndian: address.sin_port))
     }
 }
