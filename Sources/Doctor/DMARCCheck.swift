@@ -53,9 +53,9 @@ struct DMARCCheck {
     private func inherited() async -> [Finding] {
         let outcome = await DMARCEvaluator(resolver: resolver).evaluate(DMARCInput(fromFields: ["postmaster@\(domain)"]))
         if let policyDomain = outcome.policyDomain, let record = outcome.record {
-            let policy = (policyDomain == domain ? record.policy : record.subdomainPolicy ?? record.policy)
-            return [finding(.ok, "dmarc.record",
-                            "no record of its own; the record of \(policyDomain) applies (\(policy.map { "p=\($0)" } ?? "no policy"))")]
+            // RFC 9989 §4.7: sp applies to subdomains, p when there is no sp.
+            let applied = record.subdomainPolicy.map { "sp=\($0)" } ?? record.policy.map { "p=\($0)" } ?? "no policy"
+            return [finding(.ok, "dmarc.record", "no record of its own; the record of \(policyDomain) applies (\(applied))")]
         }
         return [finding(.error, "dmarc.record", "no DMARC record at _dmarc.\(domain)",
                         why: "Receivers apply no policy to mail claiming to be from \(domain), and send no reports (RFC 9989 §5.3.2).",

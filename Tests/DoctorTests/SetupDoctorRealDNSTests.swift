@@ -132,6 +132,14 @@ struct SetupDoctorRealDNSTests {
         #expect(findings.first { $0.check == "dmarc.record" }?.level == .error)
     }
 
+    @Test("a subdomain without a record of its own is covered by its organization's record")
+    func inheritedPolicy() async throws {
+        let findings = await doctor().check(domain: "shop.good.test")
+        let record = try #require(findings.first { $0.check == "dmarc.record" })
+        #expect(record.level == .ok)
+        #expect(record.summary == "no record of its own; the record of good.test applies (p=reject)")
+    }
+
     @Test("a published key other than the signer's is an error")
     func keyMismatch() async throws {
         let other = try signer.rsaKey(bits: 1024)
