@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "HTTP",
             dependencies: [
-                "Store", "Reporter",
+                "Store", "Reporter", "Doctor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -82,9 +82,17 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Doctor",
+            dependencies: [
+                "DNS", "Auth", "Reporter",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "App",
             dependencies: [
-                "DNS", "Auth", "Milter", "Store", "Reporter", "HTTP",
+                "DNS", "Auth", "Milter", "Store", "Reporter", "HTTP", "Doctor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -119,7 +127,8 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Store", "Auth", "TestSupport"]),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Auth", "DNS", "TestSupport"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Store", "Auth", "Doctor", "TestSupport"]),
         .testTarget(name: "E2ETests", dependencies: ["TestSupport", "Store", "Auth", "Reporter"], path: "Tests/E2E",
                     exclude: ["miltertest", "browser"]),
     ]

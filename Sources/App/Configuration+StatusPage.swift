@@ -1,3 +1,4 @@
+import DNS
 import HTTP
 import Logging
 import Prometheus
@@ -5,7 +6,8 @@ import Prometheus
 extension Configuration {
     /// The status page of `HTTPListen` with `HTTPUser` and `HTTPPasswordHash`; nil for
     /// `HTTPListen none`.
-    func statusPageServer(registry: PrometheusCollectorRegistry, logger: Logger,
+    /// `resolver` answers the "Setup" page's checks.
+    func statusPageServer(registry: PrometheusCollectorRegistry, logger: Logger, resolver: any DNSResolver,
                           status: @escaping @Sendable () -> DaemonStatus) throws -> StatusPageServer? {
         guard let address = httpListenAddress else { return nil }
         var credentials: StatusPageSettings.Credentials?
@@ -15,6 +17,6 @@ extension Configuration {
         let settings = StatusPageSettings(host: address.host, port: Int(address.port), credentials: credentials,
                                           version: DmarcdVersion.current)
         return try StatusPageServer(settings: settings, databasePath: databasePath, registry: registry,
-                                    status: status, logger: logger)
+                                    status: status, setup: setupCheck(resolver: resolver), logger: logger)
     }
 }

@@ -64,7 +64,7 @@ struct Daemon {
         try configuration.userID?.switchToIt(logger: logger)
         let addresses = configuration.milterServerAddresses.map(\.description).joined(separator: ", ")
         let statusPage = try configuration.statusPageServer(
-            registry: metrics, logger: logger,
+            registry: metrics, logger: logger, resolver: resolver,
             status: { [databasePath = configuration.databasePath] in
                 DaemonStatus(startedAt: startedAt, dnsForwarders: resolver.forwarders, databasePath: databasePath,
                              historyWriter: history.health)

@@ -5,7 +5,7 @@ enum PageTemplates {
     static let all: [String: String] = [
         "layout": layout, "overview": overview, "messages": messages, "message": message,
         "domains": domains, "domain": domain, "reports": reports, "report": report, "reportsIn": reportsIn,
-        "reportsInDomain": reportsInDomain, "error": error,
+        "reportsInDomain": reportsInDomain, "setup": setup, "error": error,
     ]
 
     static let layout = """
@@ -27,6 +27,7 @@ enum PageTemplates {
         <a href="/domains"{{#domains}} aria-current="page"{{/domains}}>Domains</a>
         <a href="/reports"{{#reports}} aria-current="page"{{/reports}}>Reports out</a>
         <a href="/reports-in"{{#reportsIn}} aria-current="page"{{/reportsIn}}>Reports in</a>
+        <a href="/setup"{{#setup}} aria-current="page"{{/setup}}>Setup</a>
         </nav>
         </header>
         <main>
@@ -280,6 +281,18 @@ enum PageTemplates {
         </table>
         """
 
+    static let setup = """
+        {{#unconfigured}}<p class="empty">No domain to check: set ReportEmail (or ReportMailbox) in dmarcd.conf, or run <code>dmarcd doctor DOMAIN</code>.</p>{{/unconfigured}}
+        {{^unconfigured}}<p>What <code>dmarcd doctor</code> finds in this site's DNS records and Postfix settings, checked {{checkedAt}}: <strong>{{errors}}</strong> errors, <strong>{{warnings}}</strong> warnings. The checks run again at most every five minutes.</p>
+        {{#groups}}<h2>{{title}}</h2>
+        <table class="list setup">
+        <thead><tr><th>Level</th><th>Finding</th><th>Check</th></tr></thead>
+        <tbody>
+        {{#findings}}<tr class="{{level}}"><td class="{{level}}">{{level}}</td><td>{{summary}}{{#why}}<br><small>{{why}}</small>{{/why}}{{#fix}}<br><code>{{fix}}</code>{{/fix}}</td><td><small>{{check}}</small></td></tr>{{/findings}}
+        </tbody>
+        </table>{{/groups}}{{/unconfigured}}
+        """
+
     static let reportsInDomain = """
         <section class="cards">
         <div class="card"><h2>Last 30 days</h2>
@@ -370,6 +383,10 @@ enum PageTemplates {
         .fail, .permerror, .softfail { color: var(--fail); }
         .temperror, .error { color: var(--error); }
         .none, .neutral { color: var(--none); }
+        table.setup td.ok { color: var(--pass); }
+        table.setup td.warn { color: var(--error); font-weight: 600; }
+        table.setup td.error { color: var(--fail); font-weight: 600; }
+        table.setup code { white-space: pre-wrap; word-break: break-all; }
         small { color: var(--muted); }
         .filter { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: end; margin-bottom: 1rem; }
         .filter label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }

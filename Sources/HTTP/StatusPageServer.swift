@@ -1,4 +1,5 @@
 import Dispatch
+import Doctor
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -20,10 +21,11 @@ public struct StatusPageServer: Service {
     ///   - databasePath: the history, which this opens for reading.
     ///   - registry: where the milter's and the resolver's metrics are collected.
     ///   - status: the daemon's state now.
+    ///   - setup: the doctor's checks for the "Setup" page; nil shows that page without findings.
     public init(settings: StatusPageSettings, databasePath: String, registry: PrometheusCollectorRegistry,
-                status: @escaping @Sendable () -> DaemonStatus, logger: Logger) throws {
+                status: @escaping @Sendable () -> DaemonStatus, setup: CachedSetupCheck? = nil, logger: Logger) throws {
         let history = HistoryReader(path: databasePath)
-        let pages = try StatusPages(history: history, settings: settings, status: status)
+        let pages = try StatusPages(history: history, settings: settings, status: status, setup: setup)
         let router = Router()
         router.add(middleware: SecurityHeaders())
         router.add(middleware: BasicAuthentication(credentials: settings.credentials, openPaths: ["/healthz"]))
@@ -132,6 +134,8 @@ public struct StatusPageServer: Service {
             let domain = Self.pathParameter("domain", context)
             return try await pages.json { try pages.receivedDomainModel(domain, now: Date()) }
         }
+        router.get("/setup") { _, _ in try await pages.setupResponse() }
+        router.get("/api/v1/setup") { _, _ in try await pages.setupJSONResponse() }
         router.get("/api/v1/health") { _, _ in try await pages.json { pages.healthModel(now: Date()) } }
 
         router.get("/healthz") { _, _ in

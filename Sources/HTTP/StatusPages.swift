@@ -1,4 +1,5 @@
 import Auth
+import Doctor
 import Foundation
 import Hummingbird
 import Mustache
@@ -10,6 +11,8 @@ struct StatusPages: Sendable {
     let history: HistoryReader
     let settings: StatusPageSettings
     let status: @Sendable () -> DaemonStatus
+    /// The doctor's checks of the site for the "Setup" page; nil when there is nothing to check.
+    let setup: CachedSetupCheck?
     let library: MustacheLibrary
     let hostName: String
     /// Messages on one page of the history.
@@ -17,10 +20,12 @@ struct StatusPages: Sendable {
     /// The span of the overview's chart and of the domain pages.
     static let chartDays = 30
 
-    init(history: HistoryReader, settings: StatusPageSettings, status: @escaping @Sendable () -> DaemonStatus) throws {
+    init(history: HistoryReader, settings: StatusPageSettings, status: @escaping @Sendable () -> DaemonStatus,
+         setup: CachedSetupCheck? = nil) throws {
         self.history = history
         self.settings = settings
         self.status = status
+        self.setup = setup
         var library = MustacheLibrary()
         for (name, text) in PageTemplates.all {
             try library.register(text, named: name)

@@ -160,7 +160,7 @@ public struct ReportDestinationChecker: Sendable {
     }
 
     /// The domain of `local@domain` as a lower-case A-label, or nil when there is none.
-    static func host(of address: String) -> String? {
+    public static func host(of address: String) -> String? {
         guard let at = address.lastIndex(of: "@"), at != address.startIndex else { return nil }
         return DMARCDomainName.normalized(address[address.index(after: at)...])
     }

@@ -35,6 +35,24 @@ public enum FreePort {
         return (descriptor, UInt16(bigEndian: address.sin_port))
     }
 
+    /// A TCP socket listening on 127.0.0.1 and a free port, and the port: the kernel completes
+    /// connections into its backlog, which is all a check that something listens needs.
+    public static func listeningTCPSocket() throws -> (Int32, UInt16) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let status = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && listen(descriptor, 16) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard descriptor >= 0, status else {
+            close(descriptor)
+            throw TestServerError(description: "cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))")
+        }
+        return (descriptor, UInt16(bigEndian: address.sin_port))
+    }
+
     public static func loopback(port: UInt16) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

@@ -1,3 +1,4 @@
+import Doctor
 import Foundation
 import HTTP
 import Logging
@@ -15,7 +16,8 @@ final class StatusPageTestServer {
     private let currentStatus: StatusBox
     private var task: Task<Void, any Error>?
 
-    init(credentials: StatusPageSettings.Credentials? = nil, fill: (HistoryStore) throws -> Void) async throws {
+    init(credentials: StatusPageSettings.Credentials? = nil, setup: CachedSetupCheck? = nil,
+         fill: (HistoryStore) throws -> Void) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("history.sqlite").path
@@ -32,7 +34,7 @@ final class StatusPageTestServer {
         let server = try StatusPageServer(
             settings: StatusPageSettings(host: "127.0.0.1", port: Int(port), credentials: credentials, version: "test"),
             databasePath: path, registry: PrometheusCollectorRegistry(), status: { currentStatus.value.withLock { $0 } },
-            logger: Logger(label: "status-page-test"))
+            setup: setup, logger: Logger(label: "status-page-test"))
         task = Task { try await server.run() }
         try HTTPTestClient.waitUntilAnswering(baseURL + "/healthz")
     }

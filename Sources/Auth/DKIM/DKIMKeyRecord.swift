@@ -1,28 +1,28 @@
 /// A DKIM key record as published in DNS (RFC 6376 §3.6.1).
-struct DKIMKeyRecord: Sendable, Hashable {
+public struct DKIMKeyRecord: Sendable, Hashable {
     /// `k=`: the kind of key in `p=` (RFC 6376 §3.6.1, RFC 8463 §4.2).
-    enum KeyType: String, Sendable, Hashable {
+    public enum KeyType: String, Sendable, Hashable {
         case rsa
         case ed25519
     }
 
     /// `k=`, default rsa.
-    var keyType: KeyType
+    public var keyType: KeyType
     /// `h=`: hash algorithms the key may be used with, or nil for all.
-    var acceptableHashes: [String]?
+    public var acceptableHashes: [String]?
     /// `p=` decoded; empty means the key is revoked.
-    var publicKey: [UInt8]
+    public var publicKey: [UInt8]
     /// `s=`: service types, default `*`.
-    var serviceTypes: [String]
+    public var serviceTypes: [String]
     /// `t=y`: the domain is testing DKIM.
-    var isTesting: Bool
+    public var isTesting: Bool
     /// `t=s`: `i=` must not be in a subdomain of `d=`.
-    var forbidsSubdomainIdentity: Bool
+    public var forbidsSubdomainIdentity: Bool
     /// `n=`: notes for a person.
-    var notes: String?
+    public var notes: String?
 
     /// Parses the text of one TXT record (its character-strings joined, RFC 6376 §3.6.2.2).
-    init(parsing text: [UInt8], limits: DKIMVerifier.Limits) throws(DKIMFailure) {
+    public init(parsing text: [UInt8], limits: DKIMVerifier.Limits = DKIMVerifier.Limits()) throws(DKIMFailure) {
         guard text.count <= limits.keyRecordBytes else {
             throw .keySyntax("record of \(text.count) bytes exceeds \(limits.keyRecordBytes)")
         }
@@ -59,7 +59,7 @@ struct DKIMKeyRecord: Sendable, Hashable {
 
     /// True when the record may sign mail: §3.6.1 s= "Verifiers for a given service type MUST
     /// ignore this record if the appropriate type is not listed."
-    var isForEmail: Bool {
+    public var isForEmail: Bool {
         serviceTypes.contains("*") || serviceTypes.contains("email")
     }
 

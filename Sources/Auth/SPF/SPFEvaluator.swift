@@ -63,6 +63,13 @@ public struct SPFEvaluator: Sendable {
     private func check(
         _ identity: SPFIdentity, sender: String, domain: String, helo: String, clientIP: IPAddress
     ) async -> SPFOutcome {
+        await evaluate(identity, sender: sender, domain: domain, helo: helo, clientIP: clientIP).outcome
+    }
+
+    /// One evaluation, with the counters of RFC 7208 §4.6.4 it ended with.
+    func evaluate(
+        _ identity: SPFIdentity, sender: String, domain: String, helo: String, clientIP: IPAddress
+    ) async -> LookupCensus {
         let expander = SPFMacroExpander(
             sender: sender, clientIP: clientIP, helo: helo, receivingHost: receivingHost, timestamp: now())
         let start = SPFOutcome(
@@ -71,12 +78,13 @@ public struct SPFEvaluator: Sendable {
         let (resolver, limits) = (self.resolver, self.limits)
         return await SPFDeadline.run(within: limits.deadline) {
             var evaluation = SPFEvaluation(resolver: resolver, limits: limits, expander: expander)
-            return await evaluation.run(start)
+            let outcome = await evaluation.run(start)
+            return LookupCensus(outcome: outcome, dnsTerms: evaluation.dnsTerms, voidLookups: evaluation.voidLookups)
         } onTimeout: {
             var outcome = start
             outcome.result = .temperror
             outcome.reason = "no result within the \(limits.deadline) deadline (RFC 7208 §4.6.4)"
-            return outcome
+            return LookupCensus(outcome: outcome, dnsTerms: 0, voidLookups: 0)
         }
     }
 }
