@@ -13,7 +13,7 @@ struct DoctorCommand: AsyncParsableCommand {
             Without DOMAIN, the domains named in the configuration are checked: those of \
             ReportEmail, FailureReportsSentBy and ReportMailbox. Each finding has a level (ok, \
             warn, error), why it matters and the record or line that fixes it. The exit status is \
-            0 without errors, 1 when an error was found, 2 for a command line it cannot use \
+            0 without errors, 1 when an error was found, 64 for a command line it cannot use \
             (no domain to check, an unusable --ip or --selector, an unknown option).
             """
     )
@@ -46,20 +46,10 @@ struct DoctorCommand: AsyncParsableCommand {
     @Flag(help: "Leave Postfix's settings unchecked.")
     var noPostfix = false
 
-    /// A mistake in the command line: printed, and the exit status is 2.
-    static let usageExitCode = ExitCode(2)
-
     func run() async throws {
         let configuration = try options.load()
-        let site: SetupDoctor.Site
-        let forwarder: String?
-        do {
-            site = try Self.site(domains: domains, addresses: addresses, selectors: selectors, configuration: configuration)
-            forwarder = try resolver.map(EvaluateCommand.forwarder)
-        } catch let error as ValidationError {
-            FileHandle.standardError.write(Data("dmarcd doctor: \(error.message)\n".utf8))
-            throw Self.usageExitCode
-        }
+        let site = try Self.site(domains: domains, addresses: addresses, selectors: selectors, configuration: configuration)
+        let forwarder = try resolver.map(EvaluateCommand.forwarder)
         var resolverOptions = configuration.resolverOptions
         if let forwarder { resolverOptions.forwarders = [forwarder] }
         let dns = try UnboundResolver(options: resolverOptions)

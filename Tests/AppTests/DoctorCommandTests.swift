@@ -74,14 +74,14 @@ final class DoctorCommandTests {
         #expect(reports["fix"] as? String == "_dmarc.example.com. IN TXT \"v=DMARC1; p=none; rua=mailto:postmaster@example.com\"")
     }
 
-    @Test("no domain named and none in the configuration is a usage error: exit status 2")
+    @Test("no domain named and none in the configuration is a usage error: exit status 64 (EX_USAGE)")
     func usage() throws {
         let outcome = try doctor([])
-        #expect(outcome.status == 2)
+        #expect(outcome.status == 64)
         #expect(outcome.errors.contains("no domain to check"))
-        #expect(try doctor(["example.com", "--ip", "not-an-address"]).status == 2)
+        #expect(try doctor(["example.com", "--ip", "not-an-address"]).status == 64)
         let unknownOption = try doctor(["example.com", "--no-such-option"])
-        #expect(unknownOption.status == 2)
+        #expect(unknownOption.status == 64)
         #expect(unknownOption.errors.contains("--no-such-option"))
         #expect(try doctor(["--help"]).status == 0)
     }
