@@ -22,7 +22,7 @@ extension Configuration {
     func failureReportService(resolver: any DNSResolver, hostName: String, signal: OutboxSignal,
                               logger: Logger) throws -> FailureReportService? {
         guard failureReports else { return nil }
-        let settings = FailureReportService.Settings(
+        var settings = FailureReportService.Settings(
             sender: failureReportsSentBy ?? "\(NSUserName())@\(hostName)",
             copyAddresses: failureReportsBcc, reporter: hostName, userAgent: "dmarcd/\(DmarcdVersion.current)",
             policy: FailureReportPolicy(reportsOnNone: failureReportsOnNone, hasCopyAddresses: !failureReportsBcc.isEmpty),
@@ -30,6 +30,7 @@ extension Configuration {
             reportsPerDomainPerDay: Self.failureReportsPerDomainPerDay,
             queueCapacity: failureReportsIncludeMessage
                 ? Self.failureReportQueueCapacityWithMessages : Self.failureReportQueueCapacity)
+        settings.signingKeys = try signingKeys()
         return FailureReportService(settings: settings,
                                     openStore: { [databasePath] in await HistoryStore.openForReports(path: databasePath, logger: logger) },
                                     signal: signal, destinations: try reportDestinationChecker(resolver: resolver),

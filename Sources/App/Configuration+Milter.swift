@@ -7,7 +7,8 @@ extension Configuration {
     /// How the milter treats mail, from `RejectFailures`, `RejectString`,
     /// `HoldQuarantinedMessages`, `IgnoreHosts`, `IgnoreAuthenticatedClients`, `IgnoreMailFrom`,
     /// `IgnoreMailTo`, `ReportEmail`, `ReportMailbox`, `ReportMailboxDiscard`, `SoftwareHeader`,
-    /// `RequiredHeaders`, `RequiredFrom`, `CopyFailuresTo`, `AuthservID` and `AuthservIDWithJobID`.
+    /// `RequiredHeaders`, `RequiredFrom`, `CopyFailuresTo`, `AuthservID`, `AuthservIDWithJobID`, and for
+    /// signing `Sign`, `KeyTable`, `SigningTable`, `InternalHosts` and `Canonicalization`.
     func milterFilterSettings(hostName: String) throws -> MilterFilterSettings {
         var settings = MilterFilterSettings(authenticator: try authenticatorSettings(hostName: hostName))
         // OpenDMARC names the MTA's host when AuthservID is unset; the MTA says it in macro `j`.
@@ -30,6 +31,11 @@ extension Configuration {
         if let ignoreHostsFile {
             (settings.ignoredNetworks, settings.ignoredHostNames) = try Self.ignoredHosts(inFile: ignoreHostsFile)
         }
+        settings.signingKeys = try signingKeys()
+        if let internalHostsFile {
+            (settings.internalNetworks, settings.internalHostNames) = try Self.ignoredHosts(inFile: internalHostsFile,
+                                                                                          key: "InternalHosts")
+        }
         return settings
     }
 
@@ -44,14 +50,14 @@ extension Configuration {
         }
     }
 
-    /// The addresses, CIDR blocks and host names of an `IgnoreHosts` file: one a line, `#`
+    /// The addresses, CIDR blocks and host names of an `IgnoreHosts` or `InternalHosts` file: one a line, `#`
     /// starts a comment. Names are lower-cased.
-    static func ignoredHosts(inFile path: String) throws -> ([MilterFilterSettings.Network], Set<String>) {
+    static func ignoredHosts(inFile path: String, key: String = "IgnoreHosts") throws -> ([MilterFilterSettings.Network], Set<String>) {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigurationLoadError("IgnoreHosts \(path): \(error.localizedDescription)")
+            throw ConfigurationLoadError("\(key) \(path): \(error.localizedDescription)")
         }
         var networks: [MilterFilterSettings.Network] = []
         var names: Set<String> = []
@@ -62,7 +68,7 @@ extension Configuration {
             guard let address = IPAddress(parts[0]) else {
                 guard line.isHostName else {
                     throw ConfigurationLoadError(
-                        "IgnoreHosts \(path) line \(number + 1): \"\(line)\" is not a host name, IP address or CIDR block")
+                        "\(key) \(path) line \(number + 1): \"\(line)\" is not a host name, IP address or CIDR block")
                 }
                 names.insert(line.lowercased())
                 continue
@@ -73,7 +79,7 @@ extension Configuration {
                 continue
             }
             guard let length = Int(parts[1]), (0...maximum).contains(length) else {
-                throw ConfigurationLoadError("IgnoreHosts \(path) line \(number + 1): \"\(parts[1])\" is not a prefix length from 0 to \(maximum)")
+                throw ConfigurationLoadError("\(key) \(path) line \(number + 1): \"\(parts[1])\" is not a prefix length from 0 to \(maximum)")
             }
             networks.append(.init(address, prefixLength: length))
         }

@@ -10,7 +10,10 @@ extension Configuration {
         for key in keys {
             // Values start in one column, also after the "# " of an unset key.
             if let value = key.value(in: self) {
-                text += key.name + Self.padding(width + 1 - key.name.count) + value + "\n"
+                // A repeated key gives one line per value.
+                for line in value.split(separator: "\n") {
+                    text += key.name + Self.padding(width + 1 - key.name.count) + line + "\n"
+                }
             } else {
                 let meaning = key.whenUnset ?? "no value"
                 text += "# " + key.name + Self.padding(width - 1 - key.name.count) + "(not set: \(meaning))\n"

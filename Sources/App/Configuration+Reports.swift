@@ -114,13 +114,15 @@ extension Configuration {
                 but \(error); set ReportEmail to an address at this site's domain
                 """)
         }
-        return ReportScheduler.Settings(
+        var settings = ReportScheduler.Settings(
             reporter: reporter, schedule: schedule,
             retryTime: TimeInterval(reportRetryTime), firstRetryDelay: TimeInterval(min(300, reportInterval)),
             dailyCap: reportDailyLimit == 0 ? nil : reportDailyLimit,
             pollInterval: .seconds(min(60, max(1, reportInterval / 4))),
             outboxRetention: historyRetentionDays == 0 ? nil : TimeInterval(historyRetentionDays * 86_400),
             buildsAggregateReports: buildsAggregateReports)
+        settings.signingKeys = try signingKeys()
+        return settings
     }
 
     /// What the scheduler needs besides the database: its settings, the transport and the

@@ -51,6 +51,21 @@ public struct Configuration: Sendable, Hashable {
     /// breaks report loops through one's own `rua=` mailbox (`IgnoreMailTo`).
     public var ignoreMailTo: [String] = []
 
+    // MARK: Signing
+
+    /// Keys that sign mail from one From: domain (`Sign`, one line each, repeatable; two lines
+    /// for one domain sign twice, e.g. rsa and ed25519).
+    public var signLines: [SignLine] = []
+    /// OpenDKIM's KeyTable file (`KeyTable`): `name domain:selector:/path/to/key` lines.
+    public var keyTableFile: String?
+    /// OpenDKIM's SigningTable file (`SigningTable`), `refile:` for wildcard patterns.
+    public var signingTableFile: String?
+    /// Hosts whose mail is signed rather than checked (`InternalHosts`); `nil` means 127.0.0.1
+    /// and ::1 only.
+    public var internalHostsFile: String?
+    /// The header and body canonicalizations of our signatures (`Canonicalization`).
+    public var canonicalization = SigningCanonicalization(header: .relaxed, body: .relaxed)
+
     // MARK: SPF
 
     /// Ignores SPF results found in the message's header fields (`SPFIgnoreResults`).

@@ -42,6 +42,23 @@ extension ConfigurationKey {
               "own addresses whose inbound mail is not recorded for reports, to stop report loops",
               whenUnset: "no address", example: "dmarc-reports@example.com"),
 
+        // Signing outgoing mail.
+        .repeated("Sign", \.signLines, .parsed("DOMAIN SELECTOR KEYFILE", Configuration.SignLine.init(parsing:)),
+                  "sign mail from DOMAIN with the PEM key KEYFILE as SELECTOR; one line per key",
+                  whenUnset: "no key", example: "example.com mail2026 /etc/dmarcd/keys/example.com.mail2026.pem"),
+        .optional("KeyTable", \.keyTableFile, .path,
+                  "OpenDKIM KeyTable file: name domain:selector:/path/to/key lines",
+                  whenUnset: "no table", example: "/etc/opendkim/KeyTable"),
+        .optional("SigningTable", \.signingTableFile, .path,
+                  "OpenDKIM SigningTable file choosing KeyTable keys by the From: address (refile: for wildcards)",
+                  whenUnset: "no table", example: "refile:/etc/opendkim/SigningTable"),
+        .optional("InternalHosts", \.internalHostsFile, .path,
+                  "file of host names, IP addresses and CIDR blocks whose mail is signed, not checked",
+                  whenUnset: "only 127.0.0.1 and ::1", example: "/etc/dmarcd/internal.hosts"),
+        .setting("Canonicalization", \.canonicalization,
+                 .parsed("relaxed or simple, or HEADER/BODY", Configuration.SigningCanonicalization.init(parsing:)),
+                 "canonicalization of the signatures dmarcd makes"),
+
         // SPF.
         .setting("SPFIgnoreResults", \.spfIgnoreResults, .boolean,
                  "ignore SPF results found in the message's header fields"),

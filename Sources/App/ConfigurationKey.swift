@@ -27,6 +27,8 @@ public struct ConfigurationKey: Sendable {
     /// A value to show in the sample file for a key without a default, or one an OpenDMARC file
     /// might hold for a key dmarcd does not need.
     public let example: String?
+    /// Whether each line of the key adds a value rather than replacing the one before.
+    public var isRepeated = false
 
     typealias Assign = @Sendable (inout Configuration, String, inout [String])
         throws(ConfigurationValueError) -> Void
@@ -106,6 +108,27 @@ extension ConfigurationKey {
             read: { configuration in
                 let values = configuration[keyPath: field]
                 return values.isEmpty ? nil : syntax.format(values)
+            }
+        )
+    }
+
+    /// A key that may be given on several lines, each adding one value.
+    static func repeated<Element>(
+        _ name: String,
+        _ field: WritableKeyPath<Configuration, [Element]> & Sendable,
+        _ element: ConfigurationValueSyntax<Element>,
+        _ summary: String,
+        whenUnset: String, example: String
+    ) -> Self {
+        Self(
+            name: name, formerNames: [], status: .supported, form: element.form, summary: summary,
+            whenUnset: whenUnset, example: example, isRepeated: true,
+            assign: { configuration, text, warnings throws(ConfigurationValueError) in
+                configuration[keyPath: field].append(try element.parse(text, &warnings))
+            },
+            read: { configuration in
+                let values = configuration[keyPath: field]
+                return values.isEmpty ? nil : values.map(element.format).joined(separator: "\n")
             }
         )
     }

@@ -136,7 +136,7 @@ public struct ConfigurationParser: Sendable {
             report(.warning, "\(key.name): \(reason)")
             return
         }
-        if let duplicate = noteSetting(of: key, at: location) {
+        if !key.isRepeated, let duplicate = noteSetting(of: key, at: location) {
             report(.warning, duplicate)
         }
         if value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"") {

@@ -34,6 +34,7 @@ struct Daemon {
         let hostName = ProcessInfo.processInfo.hostName
         let resolver = try UnboundResolver(options: configuration.resolverOptions)
         let settings = try configuration.milterFilterSettings(hostName: hostName)
+        settings.signingKeys.logUnusableKeys(logger)
         // The database opens when the history service starts, after the account switch below,
         // so that its files belong to the account dmarcd runs as.
         let history = configuration.historyWriter(logger: logger)

@@ -8,7 +8,7 @@ public struct DmarcdCommand: AsyncParsableCommand {
         version: DmarcdVersion.current,
         subcommands: [RunCommand.self, CheckConfigCommand.self, EvaluateCommand.self, DoctorCommand.self, HistoryCommand.self,
                       AggregateReportCommand.self, IngestCommand.self, ImportOpenDMARCHistoryCommand.self, MigrateOpenDMARCCommand.self,
-                      PasswordHashCommand.self, ManualCommand.self]
+                      PasswordHashCommand.self, KeygenCommand.self, ManualCommand.self]
     )
 
     public init() {}

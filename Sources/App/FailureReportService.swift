@@ -28,6 +28,8 @@ final class FailureReportService: Service, Sendable {
         var reportsPerDomainPerDay: Int
         /// Reports waiting to be built; offers beyond this are dropped.
         var queueCapacity: Int
+        /// The keys that sign reports whose From: domain has one.
+        var signingKeys = DKIMSigningKeys()
     }
 
     /// One report waiting in the queue.
@@ -156,9 +158,17 @@ final class FailureReportService: Service, Sendable {
         let visible = recipients.filter { accepted.contains($0) }
         report.to = visible.isEmpty ? recipients : visible
         do {
+            var message = try report.message()
+            if !settings.signingKeys.isEmpty {
+                let outcome: DKIMMessageSigner.Outcome
+                (message, outcome) = DKIMMessageSigner.sign(message, keys: settings.signingKeys, at: now)
+                if !outcome.problems.isEmpty {
+                    logger.warning("\(name): failure report not signed as configured: \(outcome.problems.joined(separator: "; "))")
+                }
+            }
             try store.storeFailureReport(
                 NewFailureReport(reportID: report.reportID, policyDomain: job.policyDomain, arrivalDate: evaluation.time,
-                                 sender: settings.sender, message: Data(try report.message()), recipients: recipients),
+                                 sender: settings.sender, message: Data(message), recipients: recipients),
                 at: now)
         } catch {
             logger.warning("\(name): failure report to \(recipients.joined(separator: ", ")) not stored: \(error)")

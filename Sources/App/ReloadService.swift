@@ -63,6 +63,7 @@ struct ReloadService: Service {
             logger.error("configuration not reloaded: \(error); the running one stays")
             return nil
         }
+        settings.signingKeys.logUnusableKeys(logger)
         // The failure report queue was sized at start for reports with or without bodies.
         settings.failureReportsIncludeMessage = running.failureReportsIncludeMessage
         filter.update(settings)

@@ -28,6 +28,12 @@ if CommandLine.arguments.dropFirst().first == ReportBenchmark.argument {
     exit(0)
 }
 
+// `DmarcdBench dkim`: DKIM verification, signing and body hashing alone.
+if CommandLine.arguments.dropFirst().first == "dkim" {
+    await DKIMBenchmark.run()
+    exit(0)
+}
+
 // `DmarcdBench store`: the history writer and import benchmark alone.
 if CommandLine.arguments.dropFirst().first == "store" {
     await StoreBenchmark.run()

@@ -14,7 +14,7 @@ import Synchronization
 public struct DMARCMilterFilter: MilterMessageFilter {
     private let resolver: any DNSResolver
     private let currentSettings: SharedSettings
-    private let logger: Logger
+    let logger: Logger
     private let recordEvaluation: @Sendable (MessageEvaluation) -> Void
     private let offerFailureReport: (@Sendable (FailureReportCandidate) -> Void)?
     private let captureReport: (@Sendable (CapturedReportMail) -> Bool)?
@@ -52,6 +52,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
     /// ``MilterFilterSettings/ignoredHostNames``.
     public func checksConnection(_ connection: MilterConnection) -> Bool {
         let settings = self.settings
+        if !settings.signingKeys.isEmpty, isInternal(connection, settings: settings) { return true }
         if let ip = connection.clientIP, settings.ignoredNetworks.contains(where: { $0.contains(ip) }) {
             logger.debug("not checking mail from \(ip): an ignored host")
             return false
@@ -63,10 +64,14 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         return true
     }
 
-    /// Starts the checks with the client, HELO and MAIL FROM; nil for authenticated clients
-    /// when ``MilterFilterSettings/ignoreAuthenticatedClients`` is set.
+    /// Starts signing mail from our own users (see ``signingMessage(connection:envelope:settings:)``),
+    /// or the checks with the client, HELO and MAIL FROM; nil for authenticated clients when
+    /// ``MilterFilterSettings/ignoreAuthenticatedClients`` is set.
     public func startMessage(connection: MilterConnection, envelope: MilterEnvelope) -> Message? {
         let settings = self.settings
+        if let signing = signingMessage(connection: connection, envelope: envelope, settings: settings) {
+            return .signed(signing)
+        }
         if settings.ignoreAuthenticatedClients, let user = envelope.macros["{auth_authen}"], !user.isEmpty {
             logger.debug("\(envelope.macros["i"] ?? "NOQUEUE"): not checking mail from authenticated client \(user)")
             return nil
@@ -78,13 +83,13 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         let authenticatorEnvelope = MessageAuthenticator.Envelope(
             clientIP: connection.clientIP, helo: connection.helo, mailFrom: envelope.sender)
         let check = MessageAuthenticator(resolver: resolver, settings: authenticatorSettings, envelope: authenticatorEnvelope)
-        return Message(check: check, envelope: authenticatorEnvelope, settings: settings, logger: logger,
+        return .checked(CheckedMessage(check: check, envelope: authenticatorEnvelope, settings: settings, logger: logger,
                        recordEvaluation: recordEvaluation, offerFailureReport: offerFailureReport,
                        failureReportMaterial: offerFailureReport == nil
                            ? nil : FailureReportMaterial(keepsBody: settings.failureReportsIncludeMessage),
                        captureReport: captureReport,
                        client: connection.clientIP.map { "\($0)" } ?? connection.address.description,
-                       headerLeadingSpace: connection.headerLeadingSpace, queueID: envelope.macros["i"])
+                       headerLeadingSpace: connection.headerLeadingSpace, queueID: envelope.macros["i"]))
     }
 
     /// The one copy of the settings that every session's filter sees.
@@ -97,7 +102,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
     }
 
     /// One message under check.
-    public struct Message: MilterFilteredMessage {
+    public struct CheckedMessage: MilterFilteredMessage {
         var check: MessageAuthenticator
         let envelope: MessageAuthenticator.Envelope
         let settings: MilterFilterSettings
@@ -265,7 +270,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
     }
 }
 
-extension DMARCMilterFilter.Message {
+extension DMARCMilterFilter.CheckedMessage {
     /// Whether mail handed to the report capture is answered with SMFIR_DISCARD: with
     /// `ReportMailboxDiscard`, when every recipient is a report mailbox, so that nobody else
     /// misses it.

@@ -37,6 +37,14 @@ public struct MilterFilterSettings: Sendable {
     /// default).
     public static let loopback: [Network] = [Network(IPAddress("127.0.0.1")!), Network(IPAddress("::1")!)]
 
+    /// The keys that sign outgoing mail; empty, nothing is signed and all mail is checked.
+    public var signingKeys = DKIMSigningKeys()
+    /// Clients whose mail is signed rather than checked (`InternalHosts`), besides SMTP AUTH
+    /// clients and local submission.
+    public var internalNetworks: [Network] = Self.loopback
+    /// Client host names, lower-cased, whose mail is signed rather than checked.
+    public var internalHostNames: Set<String> = []
+
     /// The checks' settings; the authserv-id there is used unless ``authservIDFromMTA`` is set.
     public var authenticator: MessageAuthenticator.Settings
     /// Takes the authserv-id from the MTA's name (macro `j`) when the MTA sends it.

@@ -33,6 +33,8 @@ public final class ReportScheduler: Sendable {
         public var policyChanges: AggregateReportBuilder.PolicyChanges
         /// Whether runs build aggregate reports; without, they only deliver what the outbox holds.
         public var buildsAggregateReports: Bool
+        /// The keys that sign report mail whose From: domain has one (`Sign`, `KeyTable`).
+        public var signingKeys = DKIMSigningKeys()
 
         public init(reporter: AggregateReportBuilder.Reporter, schedule: ReportSchedule, retryTime: TimeInterval = 2 * 86_400,
                     firstRetryDelay: TimeInterval = 300, maximumRetryDelay: TimeInterval = 6 * 3600,
@@ -186,10 +188,17 @@ public final class ReportScheduler: Sendable {
         }
     }
 
-    /// The mail for a built report to `recipients`.
+    /// The mail for a built report to `recipients`, signed when its From: domain has a key.
     public func mail(for report: AggregateReport, gzip: [UInt8], to recipients: [String], date: Date) throws -> [UInt8] {
-        try AggregateReportMail(from: settings.reporter.email, to: recipients, receiver: settings.reporter.domain, date: date)
+        let message = try AggregateReportMail(from: settings.reporter.email, to: recipients,
+                                              receiver: settings.reporter.domain, date: date)
             .message(for: report, gzipData: gzip)
+        guard !settings.signingKeys.isEmpty else { return message }
+        let (signed, outcome) = DKIMMessageSigner.sign(message, keys: settings.signingKeys, at: date)
+        if !outcome.problems.isEmpty {
+            logger.warning("aggregate report \(report.metadata.reportID) not signed as configured: \(outcome.problems.joined(separator: "; "))")
+        }
+        return signed
     }
 
     // MARK: Delivering

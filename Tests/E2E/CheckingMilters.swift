@@ -36,6 +36,10 @@ final class CheckingMilters: Sendable {
     static let checkedClient = "127.0.0.2"
     /// The only address in dmarcd's IgnoreHosts file.
     static let ignoredClient = "127.0.0.3"
+    /// The only address in dmarcd's InternalHosts file: its mail is signed, not checked.
+    static let internalClient = "127.0.0.4"
+    /// The domain dmarcd signs for, with ``key`` as selector `sel`.
+    static let signingDomain = "signing.example"
 
     /// Passes DMARC through an aligned DKIM signature (and SPF); would be rejected otherwise.
     static let alignedDomain = "aligned.example"
@@ -79,18 +83,23 @@ final class CheckingMilters: Sendable {
                 _dmarc.quarantining TXT "v=DMARC1; p=quarantine"
                 arc._domainkey.lists TXT \(Self.characterStrings(key.record()))
                 arc._domainkey.forwarder TXT \(Self.characterStrings(key.record()))
+                sel._domainkey.signing TXT \(Self.characterStrings(key.record()))
                 """)
             dns = try DNSTestServer(zones: [zone])
             outageDNS = try DNSTestServer(zones: [zone])
             let ignoreHosts = directory.appendingPathComponent("ignore.hosts")
             try "# mail from this client is not checked\n\(Self.ignoredClient)\n"
                 .write(to: ignoreHosts, atomically: true, encoding: .utf8)
+            let internalHosts = directory.appendingPathComponent("internal.hosts")
+            try "# mail from this client is signed\n\(Self.internalClient)\n"
+                .write(to: internalHosts, atomically: true, encoding: .utf8)
+            let signing = ["InternalHosts \(internalHosts.path)", "Sign \(Self.signingDomain) sel \(key.privateKeyFile.path)"]
 
             var checking: [MilterTransport: MilterEndpoint] = [:]
             var outage: [MilterTransport: MilterEndpoint] = [:]
             for transport in MilterTransport.allCases {
                 checking[transport] = try Self.start(transport, name: "checking", in: directory, dns: dns,
-                                                     dnsTimeout: 2, ignoreHosts: ignoreHosts)
+                                                     dnsTimeout: 2, ignoreHosts: ignoreHosts, extra: signing)
                 // Each message without DNS waits out the timeout a few times over (SPF, then the
                 // DKIM key and the DMARC record): keep it at the minimum.
                 outage[transport] = try Self.start(transport, name: "outage", in: directory, dns: outageDNS,
@@ -178,7 +187,7 @@ final class CheckingMilters: Sendable {
     }
 
     private static func start(_ transport: MilterTransport, name: String, in directory: URL, dns: DNSTestServer,
-                              dnsTimeout: Int, ignoreHosts: URL) throws -> MilterEndpoint {
+                              dnsTimeout: Int, ignoreHosts: URL, extra: [String] = []) throws -> MilterEndpoint {
         let socket: String
         let postfixAddress: String
         let miltertestAddress: String
@@ -207,7 +216,7 @@ final class CheckingMilters: Sendable {
                 "HoldQuarantinedMessages true",
                 "TrustedARCSealers \(trustedList)",
                 "ReportMailbox \(reportMailbox)",
-            ],
+            ] + extra,
             // Postfix's smtpd runs as user postfix and needs write access to the socket.
             umask: transport == .unix ? 0 : nil)
         return MilterEndpoint(daemon: daemon, postfixAddress: postfixAddress, miltertestAddress: miltertestAddress,

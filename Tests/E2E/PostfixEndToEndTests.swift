@@ -1,3 +1,5 @@
+import Auth
+import DNS
 import Foundation
 import Reporter
 import Store
@@ -120,6 +122,41 @@ struct PostfixEndToEndTests {
         #expect(page.contains(reporter))
         let list = try HTTPTestClient.get(statusPage + "/reports-in").body
         #expect(list.contains("<a href=\"/reports-in/\(CheckingMilters.alignedDomain)\">"), "\(list)")
+    }
+
+    @Test("mail from an internal host is signed, and the delivered copy verifies with dmarcd, dkimpy and OpenDKIM",
+          arguments: MilterTransport.allCases)
+    func internalMailIsSigned(transport: MilterTransport) async throws {
+        let subject = CheckingMilters.uniqueSubject("signed", transport)
+        let message = try stack.milters.message(from: CheckingMilters.signingDomain, subject: subject, signed: false)
+        let reply = try stack.send(message, over: transport, from: CheckingMilters.signingDomain,
+                                   clientAddress: CheckingMilters.internalClient)
+        try #require(reply.code == 250, "\(reply)\n\(stack.diagnostics(transport))")
+
+        let delivered = try stack.postfix.waitForDelivery(containing: subject)
+        // Postfix's delivery adds Return-Path and Delivered-To on top, which no signature covers.
+        let bytes = Array(delivered.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8)
+        let fields = HeaderFields(message: delivered)
+        #expect(fields.fields.filter { $0.name == "DKIM-Signature" }.count == 1, "\(delivered)")
+        #expect(fields.authenticationResults(by: CheckingMilters.authservID).isEmpty, "signed mail is not checked")
+        let records = ["sel._domainkey.\(CheckingMilters.signingDomain)": stack.milters.key.record()]
+        #expect(try DKIMTestVerifiers.dkimpy(bytes, records: records), "\(delivered)")
+        let opendkim = try DKIMTestVerifiers.opendkim(bytes, records: records)
+        #expect(opendkim.contains("succeeded"), "\(opendkim)\n\(delivered)")
+        var resolver = StaticResolver()
+        let record = Array(stack.milters.key.record().utf8)
+        resolver.add(.txt(TXTRecord(strings: stride(from: 0, to: record.count, by: 255).map {
+            Array(record[$0..<min($0 + 255, record.count)])
+        })), at: "sel._domainkey.\(CheckingMilters.signingDomain)")
+        let (parsed, bodyOffset) = try MessageHeaderParser.parse(bytes)
+        var verifier = DKIMVerifier(resolver: resolver)
+        for field in parsed { verifier.header(field) }
+        verifier.endOfHeaders()
+        verifier.body(bytes[bodyOffset...])
+        #expect(await verifier.finish().map(\.status) == [.pass], "\(delivered)")
+        let line = stack.milters.milter(transport).daemon.waitForLogLine(containing: "from=\(CheckingMilters.signingDomain) ")
+        #expect(line?.contains("signed rsa d=\(CheckingMilters.signingDomain) s=sel (internal host)") == true,
+                "\(stack.diagnostics(transport))")
     }
 
     @Test("mail failing p=reject is refused with 550 5.7.1", arguments: MilterTransport.allCases)

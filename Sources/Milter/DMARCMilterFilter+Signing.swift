@@ -1,0 +1,93 @@
+import Auth
+import Foundation
+
+extension DMARCMilterFilter {
+    /// A message the filter signs or checks.
+    public enum Message: MilterFilteredMessage {
+        /// Outgoing mail from our own users: signed, not checked.
+        case signed(OutgoingMessageSigner)
+        /// Everything else: checked, as without signing keys.
+        case checked(CheckedMessage)
+
+        public mutating func recipient(_ address: String) {
+            guard case .checked(var message) = self else { return }
+            message.recipient(address)
+            self = .checked(message)
+        }
+
+        public mutating func header(name: String, value: [UInt8]) {
+            switch self {
+            case .signed(var message):
+                message.header(name: name, value: value)
+                self = .signed(message)
+            case .checked(var message):
+                message.header(name: name, value: value)
+                self = .checked(message)
+            }
+        }
+
+        public mutating func endOfHeaders() {
+            switch self {
+            case .signed(var message):
+                message.endOfHeaders()
+                self = .signed(message)
+            case .checked(var message):
+                message.endOfHeaders()
+                self = .checked(message)
+            }
+        }
+
+        public mutating func body(_ chunk: [UInt8]) {
+            switch self {
+            case .signed(var message):
+                message.body(chunk)
+                self = .signed(message)
+            case .checked(var message):
+                message.body(chunk)
+                self = .checked(message)
+            }
+        }
+
+        public mutating func finish(macros: [String: String]) async -> [MilterReply] {
+            switch self {
+            case .signed(var message):
+                let replies = message.finish(macros: macros)
+                self = .signed(message)
+                return replies
+            case .checked(var message):
+                let replies = await message.finish(macros: macros)
+                self = .checked(message)
+                return replies
+            }
+        }
+    }
+
+    /// True for clients whose mail is ours to sign: those in ``MilterFilterSettings/internalNetworks``
+    /// or ``MilterFilterSettings/internalHostNames``, and local submission. Postfix's cleanup(8)
+    /// presents mail from `non_smtpd_milters` (sendmail(1), pickup) as a client named localhost at
+    /// 127.0.0.1, which the default InternalHosts covers; a client without any address is local too.
+    func isInternal(_ connection: MilterConnection, settings: MilterFilterSettings) -> Bool {
+        guard let ip = connection.clientIP else { return true }
+        return settings.internalNetworks.contains { $0.contains(ip) }
+            || settings.internalHostNames.contains(connection.hostname.lowercased())
+    }
+
+    /// The signing path for a message when signing keys are set and the client is internal or
+    /// logged in with SMTP AUTH (macro `{auth_authen}`); nil to check the message instead.
+    func signingMessage(connection: MilterConnection, envelope: MilterEnvelope,
+                        settings: MilterFilterSettings) -> OutgoingMessageSigner? {
+        guard !settings.signingKeys.isEmpty else { return nil }
+        let reason: String
+        if let user = envelope.macros["{auth_authen}"], !user.isEmpty {
+            reason = "authenticated as \(user)"
+        } else if isInternal(connection, settings: settings) {
+            reason = connection.clientIP == nil ? "local submission" : "internal host"
+        } else {
+            return nil
+        }
+        return OutgoingMessageSigner(keys: settings.signingKeys, logger: logger,
+                                     client: connection.clientIP.map { "\($0)" } ?? connection.address.description,
+                                     headerLeadingSpace: connection.headerLeadingSpace, queueID: envelope.macros["i"],
+                                     reason: reason)
+    }
+}
