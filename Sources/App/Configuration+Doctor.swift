@@ -1,3 +1,4 @@
+import Auth
 import DNS
 import Doctor
 
@@ -17,13 +18,32 @@ extension Configuration {
 }
 
 extension Configuration {
+    /// The keys dmarcd signs with (`Sign`, `KeyTable`), each with the public half of its private
+    /// key when the file can be read, for the doctor to compare with what is published. A key
+    /// for whatever the From: domain is (`%`) is looked for at each of ``ownDomains``.
+    func signingSelectors() throws -> [DKIMSelector] {
+        var selectors: [DKIMSelector] = []
+        for key in try signingKeys().allKeys {
+            for domain in key.domain == "%" ? ownDomains : [key.domain] {
+                let selector = switch key.key {
+                case .success(let privateKey): DKIMSelector(domain: domain, selector: key.selector, privateKey: privateKey)
+                case .failure: DKIMSelector(domain: domain, selector: key.selector)
+                }
+                if !selectors.contains(selector) { selectors.append(selector) }
+            }
+        }
+        return selectors
+    }
+
     /// The doctor's checks of ``ownDomains`` and Postfix for the status page's "Setup" page, run
     /// at most every five minutes; nil when the configuration names no domain.
     func setupCheck(resolver: any DNSResolver) -> CachedSetupCheck? {
         guard !ownDomains.isEmpty else { return nil }
         let doctor = SetupDoctor(
             resolver: resolver,
-            site: SetupDoctor.Site(domains: ownDomains, validatesDNSSEC: dnssecTrustAnchorFile != nil),
+            // A signing table that cannot be read has stopped the daemon's start already.
+            site: SetupDoctor.Site(domains: ownDomains, dkimSelectors: (try? signingSelectors()) ?? [],
+                                   validatesDNSSEC: dnssecTrustAnchorFile != nil),
             postfix: PostfixCheck(milterSockets: sockets.map(\.postfixNotation)),
             reportTransport: reportTransportCheck)
         return CachedSetupCheck { await doctor.run() }

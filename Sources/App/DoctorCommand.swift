@@ -1,4 +1,5 @@
 import ArgumentParser
+import Auth
 import DNS
 import Doctor
 import Foundation
@@ -85,17 +86,15 @@ struct DoctorCommand: AsyncParsableCommand {
             }
             let (domain, selector) = (parts[0].lowercased(), String(parts[1]))
             guard parts.count == 3 else { return DKIMSelector(domain: domain, selector: selector) }
-            let file = String(parts[2])
-            guard let pem = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ValidationError("--selector \(text): cannot read \(file)")
-            }
             do {
-                return try DKIMSelector(domain: domain, selector: selector, privateKeyPEM: pem)
+                return DKIMSelector(domain: domain, selector: selector,
+                                    privateKey: try DKIMPrivateKey(contentsOfFile: String(parts[2])))
             } catch {
-                throw ValidationError("--selector \(text): \(file) is \(error)")
+                throw ValidationError("--selector \(text): \(error)")
             }
         }
-        return SetupDoctor.Site(domains: named, publicIPs: ips, dkimSelectors: keys,
+        return SetupDoctor.Site(domains: named, publicIPs: ips,
+                                dkimSelectors: keys.isEmpty ? try configuration.signingSelectors() : keys,
                                 validatesDNSSEC: configuration.dnssecTrustAnchorFile != nil)
     }
 }

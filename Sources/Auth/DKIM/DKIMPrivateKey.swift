@@ -119,15 +119,18 @@ public struct DKIMPrivateKey: Sendable {
         }
     }
 
-    /// The `p=` value of the key record: base64 of the SubjectPublicKeyInfo for RSA, as
-    /// opendkim-genkey publishes it (RFC 6376 §3.6.1), and of the 32 raw octets for Ed25519
-    /// (RFC 8463 §4.2).
-    public var publicKeyBase64: String {
+    /// The public key as the key record's `p=` holds it: the SubjectPublicKeyInfo for RSA, as
+    /// opendkim-genkey publishes it (RFC 6376 §3.6.1), the 32 raw octets for Ed25519 (RFC 8463
+    /// §4.2).
+    public var publicKeyBytes: [UInt8] {
         switch material {
-        case .rsa(let key): key.publicKey.derRepresentation.base64EncodedString()
-        case .ed25519(let key): key.publicKey.rawRepresentation.base64EncodedString()
+        case .rsa(let key): Array(key.publicKey.derRepresentation)
+        case .ed25519(let key): Array(key.publicKey.rawRepresentation)
         }
     }
+
+    /// The `p=` value of the key record.
+    public var publicKeyBase64: String { Data(publicKeyBytes).base64EncodedString() }
 
     /// The text of the key record to publish at `selector._domainkey.domain` (RFC 6376 §3.6.1).
     public var keyRecord: String { "v=DKIM1; k=\(keyType); p=\(publicKeyBase64)" }
