@@ -17,6 +17,13 @@ struct OpenDMARCImportTests {
         store = try HistoryStore.open(path: database.path)
     }
 
+    /// Imports a history file with the given text.
+    private func importHistory(_ text: String) throws -> OpenDMARCImportSummary {
+        let file = database.directory.appendingPathComponent("history.dat")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return try store.importOpenDMARCHistory(path: file.path)
+    }
+
     private func byJob() throws -> [String: HistoryRecord] {
         Dictionary(uniqueKeysWithValues: try store.evaluations(limit: 1_000).map { ($0.queueID!, $0) })
     }
@@ -102,10 +109,8 @@ struct OpenDMARCImportTests {
             action 2
 
             """
-        let file = database.directory.appendingPathComponent("upper.dat")
-        try text.write(to: file, atomically: true, encoding: .utf8)
 
-        let summary = try store.importOpenDMARCHistory(path: file.path)
+        let summary = try importHistory(text)
 
         #expect(summary.imported == 1 && summary.problems.isEmpty)
         let record = try #require(try byJob()["UPPER1"])
@@ -130,10 +135,8 @@ struct OpenDMARCImportTests {
             action 2
 
             """ + good
-        let file = database.directory.appendingPathComponent("history.dat")
-        try text.write(to: file, atomically: true, encoding: .utf8)
 
-        let summary = try store.importOpenDMARCHistory(path: file.path)
+        let summary = try importHistory(text)
 
         #expect(summary.imported == 6)
         #expect(summary.problems.map(\.line) == [1, 3, 6])
