@@ -52,6 +52,12 @@ import TestSupport
         #expect(chosen("bob", "example.net") == ["example.net:baz"])
         #expect(chosen("carol", "example.org").isEmpty)
         #expect(keys.allKeys.allSatisfy { if case .success = $0.key { true } else { false } })
+        // And mail from the president is signed with his key, which dkimpy accepts
+        let message = Array("From: President <president@example.com>\r\nTo: bob@example.net\r\nSubject: tables\r\n\r\nHi\r\n".utf8)
+        let (signed, outcome) = DKIMMessageSigner.sign(message, keys: keys, at: Date())
+        #expect(outcome.signed == ["rsa d=example.com s=foo"] && outcome.problems.isEmpty)
+        let president = try keys.keys(localPart: "president", domain: "example.com")[0].key.get()
+        #expect(try DKIMTestVerifiers.dkimpy(signed, records: ["foo._domainkey.example.com": president.keyRecord]))
     }
 
     @Test func signLinesRepeatAndTwoForOneDomainSignTwice() throws {
