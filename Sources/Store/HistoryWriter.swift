@@ -204,11 +204,11 @@ public final class HistoryWriter: Sendable {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             var rejected: [String] = []
             try store.pool.write { db in
-                let insertion = try HistoryInsertion(db)
                 for record in batch {
                     do {
                         try db.inSavepoint {
-                            _ = try insertion.insert(record)
+                            // Prepared again for each record: SQLite cannot run a statement that failed again.
+                            _ = try HistoryInsertion(db).insert(record)
                             return .commit
                         }
                     } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
