@@ -73,8 +73,8 @@ public struct HistoryStoreError: Error, Sendable, Hashable, CustomStringConverti
 }
 
 /// The statements that insert history records, prepared once for all the records of a
-/// transaction: looking each statement up by its text for every record cost a tenth of an
-/// import.
+/// transaction: looking each statement up by its SQL text for every record showed in an
+/// import's profile as hashing and comparing that text.
 struct HistoryInsertion {
     private let db: Database
     private let message: Statement
