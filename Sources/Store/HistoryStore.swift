@@ -32,7 +32,27 @@ public final class HistoryStore: Sendable {
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try HistorySchema.migrator.migrate(pool)
+        try giveFilesToDirectoryOwner(path: path)
         return HistoryStore(pool: pool, path: path)
+    }
+
+    /// A command run as root (`dmarcd ingest`, an import) must not leave behind a database that
+    /// the daemon, running as the owner of the database's directory (user dmarcd in
+    /// /var/lib/dmarcd), can only read. SQLite does the same for the journal files it makes as
+    /// root: they take the owner of the database file.
+    private static func giveFilesToDirectoryOwner(path: String) throws {
+        guard geteuid() == 0 else { return }
+        let files = FileManager.default
+        let directory = (path as NSString).deletingLastPathComponent
+        let directoryAttributes = try files.attributesOfItem(atPath: directory.isEmpty ? "." : directory)
+        guard let owner = directoryAttributes[.ownerAccountID] as? NSNumber, owner.intValue != 0,
+              let group = directoryAttributes[.groupOwnerAccountID] as? NSNumber else { return }
+        for file in [path, path + "-wal", path + "-shm"] {
+            guard let attributes = try? files.attributesOfItem(atPath: file),
+                  attributes[.ownerAccountID] as? NSNumber != owner || attributes[.groupOwnerAccountID] as? NSNumber != group
+            else { continue }
+            try files.setAttributes([.ownerAccountID: owner, .groupOwnerAccountID: group], ofItemAtPath: file)
+        }
     }
 
     /// Opens an existing database for reading only, as a terminal command does; nothing is

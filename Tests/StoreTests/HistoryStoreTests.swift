@@ -118,6 +118,20 @@ struct HistoryStoreTests {
         let reader = try HistoryStore.openForReading(path: database.path)
         #expect(try reader.evaluations().count == 1)
     }
+
+    @Test(.enabled(if: geteuid() == 0, "changes owners: needs root"))
+    func aDatabaseRootOpensInTheDirectoryOfAnotherUserBelongsToThatUser() throws {
+        let elsewhere = try TemporaryDatabase()
+        let nobody = try #require(getpwnam("nobody")).pointee
+        #expect(chown(elsewhere.directory.path, nobody.pw_uid, nobody.pw_gid) == 0)
+        let store = try HistoryStore.open(path: elsewhere.path)
+        try store.record(Sample.record())
+        for file in [elsewhere.path, elsewhere.path + "-wal", elsewhere.path + "-shm"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: file)
+            #expect(attributes[.ownerAccountID] as? NSNumber == NSNumber(value: nobody.pw_uid), "\(file)")
+            #expect(attributes[.groupOwnerAccountID] as? NSNumber == NSNumber(value: nobody.pw_gid), "\(file)")
+        }
+    }
 }
 
 /// The count tables behind the status page stay equal to counting the messages themselves,
