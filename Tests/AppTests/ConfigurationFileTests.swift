@@ -86,8 +86,7 @@ import Testing
 
     @Test func everySettingInTheSampleIsValidWhenUncommented() throws {
         for (key, line) in try Self.sampleSettings() {
-            var parser = ConfigurationParser()
-            parser.parse(line, file: "etc/dmarcd.conf")
+            let parser = ConfigurationParser.parsed(line, file: "etc/dmarcd.conf")
             #expect(!parser.hasErrors, "\(key): \(parser.diagnostics)")
         }
     }

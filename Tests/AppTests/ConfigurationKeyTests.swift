@@ -20,8 +20,7 @@ import Testing
     @Test func everyExampleIsAValidValue() {
         for key in ConfigurationKey.all {
             guard let example = key.example else { continue }
-            var parser = ConfigurationParser()
-            parser.parse("\(key.name) \(example)", file: "example")
+            let parser = ConfigurationParser.parsed("\(key.name) \(example)", file: "example")
             #expect(!parser.hasErrors, "\(key.name): \(parser.diagnostics)")
         }
     }

@@ -8,10 +8,7 @@ import Testing
 /// How the configuration becomes the milter's settings, the IgnoreHosts file included.
 @Suite struct ConfigurationMilterTests {
     private func settings(_ text: String) throws -> MilterFilterSettings {
-        var parser = ConfigurationParser()
-        parser.parse(text, file: "test.conf")
-        #expect(!parser.hasErrors, "\(parser.diagnostics)")
-        return try parser.configuration.milterFilterSettings(hostName: "mx.example.test")
+        try ConfigurationParser.parsedWithoutErrors(text).configuration.milterFilterSettings(hostName: "mx.example.test")
     }
 
     private func ignoreFile(_ text: String) throws -> String {

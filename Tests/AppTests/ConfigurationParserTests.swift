@@ -5,47 +5,41 @@ import Testing
 
 /// The line format of `opendmarc.conf` as dmarcd reads it, and how problems are reported.
 @Suite struct ConfigurationParserTests {
-    private func parse(_ text: String) -> ConfigurationParser {
-        var parser = ConfigurationParser()
-        parser.parse(text, file: "test.conf")
-        return parser
-    }
-
     @Test func anEmptyFileGivesTheDefaults() {
-        let result = parse("")
+        let result = ConfigurationParser.parsed("")
         #expect(result.configuration == .defaults)
         #expect(result.diagnostics.isEmpty)
     }
 
     @Test func keyAndValueAreSeparatedBySpacesOrTabsAndTrimmed() {
-        let result = parse("Socket \t inet:9999@127.0.0.1 \t\nReportCommand\t/usr/sbin/sendmail -t -i  \n")
+        let result = ConfigurationParser.parsed("Socket \t inet:9999@127.0.0.1 \t\nReportCommand\t/usr/sbin/sendmail -t -i  \n")
         #expect(result.configuration.sockets == [.inet(host: "127.0.0.1", port: 9999)])
         #expect(result.configuration.reportCommand == "/usr/sbin/sendmail -t -i")
         #expect(result.diagnostics.isEmpty)
     }
 
     @Test func keysMatchWithoutRegardToCase() {
-        let result = parse("rejectfailures true\nUSERID opendmarc\n")
+        let result = ConfigurationParser.parsed("rejectfailures true\nUSERID opendmarc\n")
         #expect(result.configuration.rejectFailures)
         #expect(result.configuration.userID == Configuration.UserID(user: "opendmarc"))
         #expect(result.diagnostics.isEmpty)
     }
 
     @Test func commentsAndBlankLinesAreSkipped() {
-        let result = parse("# a comment\n\n   \n\t# indented comment\nSoftwareHeader yes\n")
+        let result = ConfigurationParser.parsed("# a comment\n\n   \n\t# indented comment\nSoftwareHeader yes\n")
         #expect(result.configuration.softwareHeader)
         #expect(result.diagnostics.isEmpty)
     }
 
     @Test func aHashInTheMiddleOfALineStartsAComment() {
         // Given a value followed by a comment, as OpenDMARC's reader cuts every line at its first #
-        let result = parse("RejectString no entry for %s # our wording\n")
+        let result = ConfigurationParser.parsed("RejectString no entry for %s # our wording\n")
         // Then the value ends before the #, trimmed
         #expect(result.configuration.rejectString == "no entry for %s")
     }
 
     @Test func quotesStayPartOfTheValueWithAWarning() {
-        let result = parse("RejectString \"go away\"\n")
+        let result = ConfigurationParser.parsed("RejectString \"go away\"\n")
         #expect(result.configuration.rejectString == "\"go away\"")
         #expect(result.diagnostics.map(\.description) == [
             "test.conf:1: warning: RejectString: the quotes are part of the value, as in OpenDMARC; remove them unless they are meant",
@@ -53,7 +47,7 @@ import Testing
     }
 
     @Test func linesMayEndInCRLF() {
-        let result = parse("AuthservID mx.example.com\r\nRejectFailures true\r\n")
+        let result = ConfigurationParser.parsed("AuthservID mx.example.com\r\nRejectFailures true\r\n")
         #expect(result.configuration.authservID == "mx.example.com")
         #expect(result.configuration.rejectFailures)
         #expect(result.diagnostics.isEmpty)
@@ -61,14 +55,14 @@ import Testing
 
     @Test func booleansAcceptTrueFalseYesNoOneAndZeroInAnyCase() {
         for (text, expected) in [("TRUE", true), ("Yes", true), ("1", true), ("false", false), ("NO", false), ("0", false)] {
-            let result = parse("RecordAllMessages \(text)\n")
+            let result = ConfigurationParser.parsed("RecordAllMessages \(text)\n")
             #expect(result.configuration.recordAllMessages == expected, "\(text)")
             #expect(result.diagnostics.isEmpty, "\(text)")
         }
     }
 
     @Test func aBooleanOpenDMARCReadsByItsFirstLetterLoadsWithAWarning() {
-        let result = parse("RejectFailures Tru\n")
+        let result = ConfigurationParser.parsed("RejectFailures Tru\n")
         #expect(result.configuration.rejectFailures)
         #expect(result.diagnostics.map(\.description) == [
             "test.conf:1: warning: RejectFailures: \"Tru\" is read as true because OpenDMARC looks only at its first letter; write true",
@@ -76,12 +70,12 @@ import Testing
     }
 
     @Test func aKeyWithoutAValueIsAnError() {
-        let result = parse("AuthservID\n")
+        let result = ConfigurationParser.parsed("AuthservID\n")
         #expect(result.diagnostics.map(\.description) == ["test.conf:1: error: AuthservID has no value"])
     }
 
     @Test func anUnknownKeyIsAnErrorWithASuggestion() {
-        let result = parse("Sokcet inet:8893@127.0.0.1\n")
+        let result = ConfigurationParser.parsed("Sokcet inet:8893@127.0.0.1\n")
         #expect(result.hasErrors)
         #expect(result.diagnostics.map(\.description) == [
             "test.conf:1: error: unknown key \"Sokcet\"; did you mean \"Socket\"?",
@@ -89,12 +83,12 @@ import Testing
     }
 
     @Test func anUnknownKeyFarFromAnyNameGetsNoSuggestion() {
-        let result = parse("Colour blue\n")
+        let result = ConfigurationParser.parsed("Colour blue\n")
         #expect(result.diagnostics.map(\.description) == ["test.conf:1: error: unknown key \"Colour\""])
     }
 
     @Test func keyEqualsValueIsExplained() {
-        let result = parse("LogLevel=debug\n")
+        let result = ConfigurationParser.parsed("LogLevel=debug\n")
         #expect(result.diagnostics.map(\.description) == [
             "test.conf:1: error: \"LogLevel=debug\": separate LogLevel from its value with a space, not =",
         ])
@@ -102,7 +96,7 @@ import Testing
 
     @Test func everyProblemInAFileIsReportedWithItsLine() {
         // Given a file with three bad lines between good ones
-        let result = parse("""
+        let result = ConfigurationParser.parsed("""
             Socket inet:8893@127.0.0.1
             RejectFailurs true
             LogLevel loud
@@ -117,7 +111,7 @@ import Testing
     }
 
     @Test func aKeyGivenTwiceWarnsAndTheLaterLineWins() {
-        let result = parse("LogLevel debug\nlogLevel error\n")
+        let result = ConfigurationParser.parsed("LogLevel debug\nlogLevel error\n")
         #expect(result.configuration.logLevel == .error)
         #expect(!result.hasErrors)
         #expect(result.diagnostics.map(\.description) == [
@@ -126,7 +120,7 @@ import Testing
     }
 
     @Test func aFormerNameSetsTheCurrentKeyWithAWarning() {
-        let result = parse("ForensicReports true\n")
+        let result = ConfigurationParser.parsed("ForensicReports true\n")
         #expect(result.configuration.failureReports)
         #expect(result.diagnostics.map(\.description) == [
             "test.conf:1: warning: ForensicReports is the old name of FailureReports; write FailureReports",
@@ -134,7 +128,7 @@ import Testing
     }
 
     @Test func aKeyDmarcdDoesNotNeedLoadsWithAWarningSayingWhy() {
-        let result = parse("Background true\n")
+        let result = ConfigurationParser.parsed("Background true\n")
         #expect(!result.hasErrors)
         #expect(result.configuration == .defaults)
         #expect(result.diagnostics.map(\.description) == [
@@ -163,7 +157,7 @@ import Testing
     }
 
     @Test func anOverrideFromTheCommandLineReplacesTheFilesValue() {
-        var parser = parse("LogLevel info\n")
+        var parser = ConfigurationParser.parsed("LogLevel info\n")
         parser.applyOverride("loglevel = debug")
         #expect(parser.configuration.logLevel == .debug)
         #expect(parser.diagnostics.isEmpty)

@@ -6,9 +6,7 @@ import Testing
 /// The effective configuration written as configuration lines, and read back.
 @Suite struct ConfigurationRenderingTests {
     private func readBack(_ text: String) -> ConfigurationParser {
-        var parser = ConfigurationParser()
-        parser.parse(text, file: "rendered")
-        return parser
+        ConfigurationParser.parsed(text, file: "rendered")
     }
 
     @Test func theDefaultsReadBackToTheDefaults() {

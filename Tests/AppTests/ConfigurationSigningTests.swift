@@ -10,10 +10,7 @@ import TestSupport
 /// milter's signing keys.
 @Suite struct ConfigurationSigningTests {
     private func configuration(_ text: String) throws -> Configuration {
-        var parser = ConfigurationParser()
-        parser.parse(text, file: "test.conf")
-        #expect(!parser.hasErrors, "\(parser.diagnostics)")
-        return parser.configuration
+        ConfigurationParser.parsedWithoutErrors(text).configuration
     }
 
     private static func directory() throws -> URL {
@@ -91,8 +88,7 @@ import TestSupport
     }
 
     @Test func badSigningSettingsAreErrors() throws {
-        var parser = ConfigurationParser()
-        parser.parse("Sign example.com only-two\nCanonicalization loose\n", file: "test.conf")
+        let parser = ConfigurationParser.parsed("Sign example.com only-two\nCanonicalization loose\n")
         #expect(parser.diagnostics.filter { $0.severity == .error }.count == 2)
         let halfTables = try configuration("KeyTable /etc/opendkim/KeyTable")
         #expect(throws: (any Error).self) { try halfTables.milterFilterSettings(hostName: "mx.example.test") }

@@ -9,8 +9,7 @@ import TestSupport
 @Suite struct ConfigurationValueTests {
     /// The configuration and the diagnostic messages of one `Key value` line.
     private func read(_ line: String) -> (Configuration, [String]) {
-        var parser = ConfigurationParser()
-        parser.parse(line + "\n", file: "test.conf")
+        let parser = ConfigurationParser.parsed(line + "\n")
         return (parser.configuration, parser.diagnostics.map(\.message))
     }
 
@@ -171,10 +170,7 @@ import TestSupport
 
 struct ConfigurationAuthenticationTests {
     private func settings(_ lines: String) throws -> MessageAuthenticator.Settings {
-        var parser = ConfigurationParser()
-        parser.parse(lines, file: "test.conf")
-        #expect(!parser.hasErrors, "\(parser.diagnostics)")
-        return try parser.configuration.authenticatorSettings(hostName: "mx.example.test")
+        try ConfigurationParser.parsedWithoutErrors(lines).configuration.authenticatorSettings(hostName: "mx.example.test")
     }
 
     @Test(arguments: [

@@ -16,9 +16,7 @@ struct MigrateOpenDMARCCommandTests {
         #expect(lines.contains(["Socket", "local:/run/opendmarc/opendmarc.sock"]))
         #expect(notes.contains("systemctl disable --now opendmarc"))
 
-        var parser = ConfigurationParser()
-        parser.parse(configuration, file: "migrated.conf")
-        #expect(!parser.hasErrors, "\(parser.diagnostics)")
+        let parser = ConfigurationParser.parsedWithoutErrors(configuration, file: "migrated.conf")
         #expect(parser.diagnostics.isEmpty, "the carried-over file loads without a warning: \(parser.diagnostics)")
     }
 
