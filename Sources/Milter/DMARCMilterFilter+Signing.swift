@@ -48,6 +48,10 @@ extension DMARCMilterFilter {
             }
         }
 
+        public func abandon() {
+            if case .checked(let message) = self { message.abandon() }
+        }
+
         public mutating func finish(macros: [String: String]) async -> [MilterReply] {
             switch self {
             case .signed(var message):

@@ -162,6 +162,11 @@ public struct DMARCMilterFilter: MilterMessageFilter {
             check.header(field)
         }
 
+        /// Stops SPF, which started at MAIL FROM, for a message that will not be finished.
+        public func abandon() {
+            check.cancel()
+        }
+
         /// Ends DKIM's header phase.
         public mutating func endOfHeaders() {
             check.endOfHeaders()

@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import NIOCore
 
@@ -20,6 +21,8 @@ final class MilterChannelHandler<Filter: MilterMessageFilter>: ChannelInboundHan
     /// Set while the end of a message is being decided: the commands after it wait.
     private var progress: RepeatedTask?
     private var finishing = false
+    /// Set when this side closes (quit, protocol error): the close is then logged already or normal.
+    private var closing = false
 
     init(session: MilterSession<Filter>, parser: MilterFrameParser, progressInterval: Duration, peer: String,
          logger: Logger) {
@@ -40,9 +43,26 @@ final class MilterChannelHandler<Filter: MilterMessageFilter>: ChannelInboundHan
         progress?.cancel()
     }
 
+    /// Postfix closes the connection in the middle of a message when its SMTP client goes away
+    /// or a timeout ends the session; that is routine, so one line at info level says so.
+    func channelInactive(context: ChannelHandlerContext) {
+        if let message = session.connectionClosed(), !closing {
+            logger.info("""
+                \(message.queueID ?? "NOQUEUE"): milter connection from \(peer) closed by the MTA \
+                in the middle of a message (after its \(message.step) step): the message is not checked
+                """)
+        }
+        context.fireChannelInactive()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A reset is the MTA going away, like a close: channelInactive says so, once.
+        if let error = error as? IOError, error.errnoCode == ECONNRESET || error.errnoCode == EPIPE {
+            context.close(promise: nil)
+            return
+        }
         logger.error("milter connection from \(peer) closed: \(error)")
-        context.close(promise: nil)
+        close(context)
     }
 
     /// Answers every whole command received so far, up to the end of a message, with one write.
@@ -57,7 +77,7 @@ final class MilterChannelHandler<Filter: MilterMessageFilter>: ChannelInboundHan
                     if output.closesConnection {
                         send(replies, context)
                         replies = []
-                        context.close(promise: nil)
+                        close(context)
                         return
                     }
                 case .finish(let message, let macros):
@@ -69,8 +89,13 @@ final class MilterChannelHandler<Filter: MilterMessageFilter>: ChannelInboundHan
             logger.error("milter connection from \(peer) closed: protocol error: \(error)")
             send(replies, context)
             replies = []
-            context.close(promise: nil)
+            close(context)
         }
+    }
+
+    private func close(_ context: ChannelHandlerContext) {
+        closing = true
+        context.close(promise: nil)
     }
 
     private func finish(_ message: Filter.Message, macros: [String: String], _ context: ChannelHandlerContext) {

@@ -29,4 +29,12 @@ public protocol MilterFilteredMessage: Sendable {
     /// at the latest). This never throws: a filter that cannot decide must still answer, as a
     /// dropped connection makes Postfix apply `milter_default_action` to all mail.
     mutating func finish(macros: [String: String]) async -> [MilterReply]
+
+    /// The message ends without an end: the MTA aborted it or dropped the connection. Work
+    /// started for it in the background (SPF's lookups) should stop.
+    func abandon()
+}
+
+extension MilterFilteredMessage {
+    public func abandon() {}
 }

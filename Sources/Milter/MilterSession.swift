@@ -142,6 +142,7 @@ public struct MilterSession<Filter: MilterMessageFilter>: Sendable {
 
         case .abort:
             guard negotiation != nil else { throw unexpected(command, "abort before option negotiation") }
+            message?.abandon()
             endMessage()
             return .output(.none)
 
@@ -159,6 +160,23 @@ public struct MilterSession<Filter: MilterMessageFilter>: Sendable {
             guard connection != nil else { throw unexpected(command, "unknown SMTP command before connect") }
             return .output(reply(.continue, unless: .noReplyToUnknown))
         }
+    }
+
+    /// A message the MTA was still sending when its connection closed.
+    public struct InterruptedMessage: Sendable, Equatable {
+        /// The queue id, when the MTA sent it before the end of the message.
+        public var queueID: String?
+        /// The last step that arrived: `mail`, `recipient`, `data`, `header`, `endOfHeaders` or `body`.
+        public var step: String
+    }
+
+    /// The connection closed: abandons the message under way, if any, and returns it.
+    public mutating func connectionClosed() -> InterruptedMessage? {
+        guard let phase else { return nil }
+        let interrupted = InterruptedMessage(queueID: messageMacros["i"] ?? connectionMacros["i"], step: "\(phase)")
+        message?.abandon()
+        endMessage()
+        return interrupted
     }
 
     private mutating func advance(to next: Phase, _ command: MilterCommand) throws(MilterProtocolError) {

@@ -10,10 +10,13 @@ public final class HistoryStore: Sendable {
     let pool: DatabasePool
     /// The database file.
     public let path: String
+    /// Which file `path` named once the pool had opened it, to tell when it is deleted or replaced.
+    let openedFile: DatabaseFileIdentity?
 
     private init(pool: DatabasePool, path: String) {
         self.pool = pool
         self.path = path
+        openedFile = DatabaseFileIdentity(path: path)
     }
 
     /// Opens the database at `path`, creating the file and its directory's tables when missing and

@@ -16,6 +16,10 @@ import Synchronization
 /// stay queued and the writer retries every ``Settings/retryInterval``, logs the condition at most
 /// once per ``Settings/problemLogInterval`` and shows it in ``health``. When the queue is full the
 /// newest record is dropped and counted: mail is never held back for its history.
+///
+/// A database file deleted or replaced while the writer has it open is noticed before the next
+/// commit, logged, and opened anew at its path, so that what is committed from then on is in
+/// the file the next start and `dmarcd history` read.
 public final class HistoryWriter: Sendable {
     /// The writer's bounds and timing.
     public struct Settings: Sendable {
@@ -185,8 +189,15 @@ public final class HistoryWriter: Sendable {
         }
     }
 
+    /// The store to commit to; opened anew when its file was deleted or replaced since, as
+    /// rows committed to a file no path names any more would be gone at the next start.
     private func openStore() throws -> HistoryStore {
-        if let store = state.withLock({ $0.store }) { return store }
+        if let store = state.withLock({ $0.store }) {
+            guard let change = store.fileChange() else { return store }
+            logger.error("history database \(store.path) was \(change) while dmarcd ran: writing to a new file there from now on")
+            state.withLock { $0.store = nil }
+            if change == .deleted { store.closeDeletedFile() }
+        }
         let store = try open()
         state.withLock { $0.store = store }
         return store

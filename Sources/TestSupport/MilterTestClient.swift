@@ -245,6 +245,13 @@ public final class MilterTestClient {
         return replies
     }
 
+    /// Makes the coming close (when the client is released) a reset, as when the MTA's process
+    /// is killed with unread data in its socket, rather than an orderly end of the stream.
+    public func resetWhenClosed() {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+    }
+
     /// Sends SMFIC_QUIT.
     public func quit() async throws {
         try await send("Q")

@@ -108,6 +108,22 @@ struct MilterSessionTests {
                 + "From= alice@example.org Subject= hi | body:7 queue=4XYZ"))
     }
 
+    @Test func aConnectionClosedInTheMiddleOfAMessageEndsItAndNamesItsLastStep() async throws {
+        var session = MilterSession(filter: RecordingFilter())
+        let queueID = MilterCommand.macros(for: UInt8(ascii: "M"), ["i": "4DROP"])
+        _ = try await Self.replies(to: Self.connect + [queueID] + Self.message().prefix(4), in: &session)
+        let interrupted = session.connectionClosed()
+        #expect(interrupted?.queueID == "4DROP")
+        #expect(interrupted?.step == "header")
+        #expect(session.connectionClosed() == nil, "the message is gone")
+    }
+
+    @Test func aConnectionClosedBetweenMessagesInterruptsNothing() async throws {
+        var session = MilterSession(filter: RecordingFilter())
+        _ = try await Self.replies(to: Self.connect + Self.message(), in: &session)
+        #expect(session.connectionClosed() == nil)
+    }
+
     @Test func twoMessagesOnOneConnectionAreCheckedSeparately() async throws {
         var session = MilterSession(filter: RecordingFilter())
         let first = try await Self.replies(to: Self.connect + Self.message(queueID: "4AAA"), in: &session)

@@ -125,4 +125,47 @@ struct HistoryWriterTests {
         writer.finish()
         await running.value
     }
+
+    @Test(arguments: [["history.sqlite"], ["history.sqlite", "history.sqlite-wal", "history.sqlite-shm"]])
+    func aDatabaseFileDeletedWhileWritingIsCreatedAgainAndLaterRecordsAreInIt(deleted files: [String]) async throws {
+        let path = database.directory.appendingPathComponent("history.sqlite").path
+        let writer = HistoryWriter(settings: settings(), logger: logger) { try HistoryStore.open(path: path) }
+        let running = Task { await writer.run() }
+        writer.enqueue(Sample.evaluation(queueID: "BEFORE"))
+        #expect(await writer.flush())
+
+        // Given the file (alone, or with its log and shared memory) deleted under the writer
+        for file in files { try FileManager.default.removeItem(at: database.directory.appendingPathComponent(file)) }
+
+        // When more records arrive
+        for index in 0..<3 { writer.enqueue(Sample.evaluation(queueID: "AFTER\(index)")) }
+
+        // Then they are in a new file at the same path, which a later start reads
+        #expect(await writer.flush())
+        writer.finish()
+        await running.value
+        let reopened = try HistoryStore.openForReading(path: path)
+        #expect(try reopened.evaluations().map(\.queueID) == ["AFTER2", "AFTER1", "AFTER0"])
+        #expect(try reopened.hasCurrentSchema())
+    }
+
+    @Test func aDatabaseFileReplacedWhileWritingIsWrittenToAtItsPath() async throws {
+        let path = database.directory.appendingPathComponent("history.sqlite").path
+        let copy = database.directory.appendingPathComponent("restored.sqlite").path
+        try HistoryStore.open(path: copy).record(Sample.record(queueID: "RESTORED"))
+        let writer = HistoryWriter(settings: settings(), logger: logger) { try HistoryStore.open(path: path) }
+        let running = Task { await writer.run() }
+        writer.enqueue(Sample.evaluation(queueID: "BEFORE"))
+        #expect(await writer.flush())
+
+        // Given another history moved over the file, as a restore from a backup does (the copy's
+        // store is closed, which folded its log into the file)
+        #expect(rename(copy, path) == 0)
+
+        writer.enqueue(Sample.evaluation(queueID: "AFTER"))
+        #expect(await writer.flush())
+        writer.finish()
+        await running.value
+        #expect(try HistoryStore.openForReading(path: path).evaluations().map(\.queueID) == ["AFTER", "RESTORED"])
+    }
 }
