@@ -124,39 +124,57 @@ struct PostfixEndToEndTests {
         #expect(list.contains("<a href=\"/reports-in/\(CheckingMilters.alignedDomain)\">"), "\(list)")
     }
 
-    @Test("mail from an internal host is signed, and the delivered copy verifies with dmarcd, dkimpy and OpenDKIM",
-          arguments: MilterTransport.allCases)
-    func internalMailIsSigned(transport: MilterTransport) async throws {
-        let subject = CheckingMilters.uniqueSubject("signed", transport)
+    @Test("mail from an internal host is signed with RSA and Ed25519, and the delivered copy verifies with dmarcd, dkimpy and OpenDKIM",
+          arguments: SigningRoute.all)
+    func internalMailIsSigned(route: SigningRoute) async throws {
+        let subject = CheckingMilters.uniqueSubject("signed \(route.canonicalization)", route.transport)
         let message = try stack.milters.message(from: CheckingMilters.signingDomain, subject: subject, signed: false)
-        let reply = try stack.send(message, over: transport, from: CheckingMilters.signingDomain,
+        let reply = try stack.send(message, listener: PostfixStack.listener(route), from: CheckingMilters.signingDomain,
                                    clientAddress: CheckingMilters.internalClient)
-        try #require(reply.code == 250, "\(reply)\n\(stack.diagnostics(transport))")
+        let daemon = stack.milters.signingMilter(route).daemon
+        try #require(reply.code == 250, "\(reply)\n\(daemon.logTail())\n\(stack.postfix.maillogTail())")
 
         let delivered = try stack.postfix.waitForDelivery(containing: subject)
+        let fields = HeaderFields(message: delivered)
+        #expect(fields.authenticationResults(by: CheckingMilters.authservID).isEmpty, "signed mail is not checked")
+        try await Self.expectSignedTwice(delivered, canonicalization: route.canonicalization, records: stack.milters.signingRecords)
+        let line = daemon.waitForLogLine(containing: "from=\(CheckingMilters.signingDomain) ")
+        #expect(line?.contains("""
+            signed rsa d=\(CheckingMilters.signingDomain) s=sel, ed25519 d=\(CheckingMilters.signingDomain) s=ed (internal host)
+            """) == true, "\(daemon.logTail())")
+    }
+
+    /// Checks that `delivered` carries dmarcd's two signatures, RSA and Ed25519, with
+    /// `canonicalization`, and that dmarcd's verifier, dkimpy and OpenDKIM each find both valid.
+    static func expectSignedTwice(_ delivered: String, canonicalization: String, records: [String: String],
+                                  sourceLocation: SourceLocation = #_sourceLocation) async throws {
         // Postfix's delivery adds Return-Path and Delivered-To on top, which no signature covers.
         let bytes = Array(delivered.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8)
-        let fields = HeaderFields(message: delivered)
-        #expect(fields.fields.filter { $0.name == "DKIM-Signature" }.count == 1, "\(delivered)")
-        #expect(fields.authenticationResults(by: CheckingMilters.authservID).isEmpty, "signed mail is not checked")
-        let records = ["sel._domainkey.\(CheckingMilters.signingDomain)": stack.milters.key.record()]
-        #expect(try DKIMTestVerifiers.dkimpy(bytes, records: records), "\(delivered)")
-        let opendkim = try DKIMTestVerifiers.opendkim(bytes, records: records)
-        #expect(opendkim.contains("succeeded"), "\(opendkim)\n\(delivered)")
+        let signatures = HeaderFields(message: delivered).fields.filter { $0.name == "DKIM-Signature" }.map(\.value)
+        #expect(signatures.count == 2, "\(delivered)", sourceLocation: sourceLocation)
+        for signature in signatures {
+            #expect(signature.contains("c=\(canonicalization)"), "\(signature)", sourceLocation: sourceLocation)
+        }
+        #expect(try DKIMTestVerifiers.dkimpy(bytes, records: records), "\(delivered)", sourceLocation: sourceLocation)
+        // OpenDKIM 2.11 (Debian 12) verifies Ed25519 (RFC 8463) and gives its size as 0 bits.
+        let opendkim = try DKIMTestVerifiers.opendkimEachSignature(bytes, records: records)
+        #expect(opendkim.count == 2 && opendkim.allSatisfy { $0.contains("succeeded") }, "\(opendkim)\n\(delivered)",
+                sourceLocation: sourceLocation)
         var resolver = StaticResolver()
-        let record = Array(stack.milters.key.record().utf8)
-        resolver.add(.txt(TXTRecord(strings: stride(from: 0, to: record.count, by: 255).map {
-            Array(record[$0..<min($0 + 255, record.count)])
-        })), at: "sel._domainkey.\(CheckingMilters.signingDomain)")
+        for (name, text) in records {
+            let record = Array(text.utf8)
+            resolver.add(.txt(TXTRecord(strings: stride(from: 0, to: record.count, by: 255).map {
+                Array(record[$0..<min($0 + 255, record.count)])
+            })), at: name)
+        }
         let (parsed, bodyOffset) = try MessageHeaderParser.parse(bytes)
         var verifier = DKIMVerifier(resolver: resolver)
         for field in parsed { verifier.header(field) }
         verifier.endOfHeaders()
         verifier.body(bytes[bodyOffset...])
-        #expect(await verifier.finish().map(\.status) == [.pass], "\(delivered)")
-        let line = stack.milters.milter(transport).daemon.waitForLogLine(containing: "from=\(CheckingMilters.signingDomain) ")
-        #expect(line?.contains("signed rsa d=\(CheckingMilters.signingDomain) s=sel (internal host)") == true,
-                "\(stack.diagnostics(transport))")
+        let results = await verifier.finish()
+        #expect(results.map(\.status) == [.pass, .pass], "\(results)\n\(delivered)", sourceLocation: sourceLocation)
+        #expect(Set(results.compactMap { $0.key?.type }) == ["rsa", "ed25519"], "\(results)", sourceLocation: sourceLocation)
     }
 
     @Test("mail failing p=reject is refused with 550 5.7.1", arguments: MilterTransport.allCases)
@@ -304,6 +322,9 @@ final class PostfixStack: Sendable {
             listeners[Self.listener(transport, outage: false)] = milters.milter(transport).postfixAddress
             listeners[Self.listener(transport, outage: true)] = milters.outageMilter(transport).postfixAddress
         }
+        for route in SigningRoute.signingDaemons {
+            listeners[Self.listener(route)] = milters.signingMilter(route).postfixAddress
+        }
         postfix = try PostfixTestServer(listeners: listeners, hostName: CheckingMilters.authservID)
     }
 
@@ -317,8 +338,14 @@ final class PostfixStack: Sendable {
     func send(_ message: [UInt8], over transport: MilterTransport, from domain: String,
               to recipient: String = CheckingMilters.recipient,
               clientAddress: String = CheckingMilters.checkedClient, outage: Bool = false) throws -> PostfixTestServer.SMTPReply {
-        try postfix.send(message, listener: Self.listener(transport, outage: outage), from: "bounce@\(domain)",
-                         to: [recipient], clientAddress: clientAddress)
+        try send(message, listener: Self.listener(transport, outage: outage), from: domain, to: recipient,
+                 clientAddress: clientAddress)
+    }
+
+    /// Sends `message` from `sender@domain` through the listener named `listener`.
+    func send(_ message: [UInt8], listener: String, from domain: String, to recipient: String = CheckingMilters.recipient,
+              clientAddress: String = CheckingMilters.checkedClient) throws -> PostfixTestServer.SMTPReply {
+        try postfix.send(message, listener: listener, from: "bounce@\(domain)", to: [recipient], clientAddress: clientAddress)
     }
 
     /// Both logs, for a failing test's message.
@@ -328,6 +355,14 @@ final class PostfixStack: Sendable {
 
     private static func listener(_ transport: MilterTransport, outage: Bool) -> String {
         outage ? "\(transport)-dns-down" : "\(transport)"
+    }
+
+    /// The listener in front of the daemon that signs the mail of `route`.
+    static func listener(_ route: SigningRoute) -> String {
+        guard CheckingMilters.otherCanonicalizations.contains(route.canonicalization) else {
+            return listener(route.transport, outage: false)
+        }
+        return "signing-" + route.canonicalization.replacingOccurrences(of: "/", with: "-")
     }
 
     /// Starts the stack around the whole suite and stops it afterwards, whether tests failed
