@@ -60,10 +60,11 @@ public final class PostfixTestServer: @unchecked Sendable {
     ///
     /// With `tlsCertificate`, every listener offers STARTTLS with it (`smtpd_tls_security_level
     /// = may`). `recipientAccess` maps recipient addresses to an access(5) action such as
-    /// `450 4.2.0 try later` or `550 5.1.1 no such user`, checked at RCPT.
+    /// `450 4.2.0 try later` or `550 5.1.1 no such user`, checked at RCPT. `nonSMTPDMilters`
+    /// is the milter of mail submitted with ``submit(_:from:to:)``.
     public init(listeners: [String: String], hostName: String = "mx.e2e.example",
                 recipientDomain: String = "e2e.example", tlsCertificate: SelfSignedCertificate? = nil,
-                recipientAccess: [String: String] = [:]) throws {
+                recipientAccess: [String: String] = [:], nonSMTPDMilters: String = "") throws {
         self.hostName = hostName
         self.recipientDomain = recipientDomain
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-postfix-\(UUID().uuidString)")
@@ -75,7 +76,8 @@ public final class PostfixTestServer: @unchecked Sendable {
         }
         self.ports = ports
         do {
-            try writeConfiguration(listeners: listeners, tlsCertificate: tlsCertificate, recipientAccess: recipientAccess)
+            try writeConfiguration(listeners: listeners, tlsCertificate: tlsCertificate, recipientAccess: recipientAccess,
+                                   nonSMTPDMilters: nonSMTPDMilters)
             try postfix("start")
             try waitUntilListening()
         } catch {
@@ -150,6 +152,15 @@ public final class PostfixTestServer: @unchecked Sendable {
         } catch {
             throw TestServerError(description: "unreadable SMTP client output \(String(decoding: output, as: UTF8.self)): \(error)")
         }
+    }
+
+    /// Submits `message` as a local program does, with the instance's sendmail(1): postdrop
+    /// puts it in the maildrop queue and pickup(8) hands it to cleanup(8) and so to
+    /// `non_smtpd_milters`. Returns once sendmail has queued it.
+    public func submit(_ message: [UInt8], from sender: String, to recipients: [String]) throws {
+        precondition(!recipients.isEmpty && !recipients.contains { $0.hasPrefix("-") }, "recipients, not options")
+        try TestProgram.run(["/usr/sbin/sendmail", "-C", configurationDirectory.path, "-i", "-f", sender] + recipients,
+                            input: message)
     }
 
     /// Waits up to `timeout` for a delivered message containing `marker` (say, a unique Subject)
@@ -249,7 +260,7 @@ public final class PostfixTestServer: @unchecked Sendable {
     }
 
     private func writeConfiguration(listeners: [String: String], tlsCertificate: SelfSignedCertificate?,
-                                    recipientAccess: [String: String]) throws {
+                                    recipientAccess: [String: String], nonSMTPDMilters: String) throws {
         let manager = FileManager.default
         // The start script creates the rest of the queue and the data folder, owned by postfix.
         for folder in [configurationDirectory, directory.appendingPathComponent("queue"), mailbox.deletingLastPathComponent()] {
@@ -299,7 +310,7 @@ public final class PostfixTestServer: @unchecked Sendable {
             milter_protocol = 6
             milter_default_action = tempfail
             smtpd_milters =
-            non_smtpd_milters =
+            non_smtpd_milters = \(nonSMTPDMilters)
 
             """
         if let tlsCertificate {

@@ -144,6 +144,22 @@ struct PostfixEndToEndTests {
             """) == true, "\(daemon.logTail())")
     }
 
+    @Test("mail submitted with Postfix's sendmail is signed through non_smtpd_milters, and the delivered copy verifies")
+    func locallySubmittedMailIsSigned() async throws {
+        // The daemon's InternalHosts holds 127.0.0.4 only: the mail is signed as local submission.
+        let subject = CheckingMilters.uniqueSubject("local submission", .tcp)
+        let message = try stack.milters.message(from: CheckingMilters.signingDomain, subject: subject, signed: false)
+        try stack.postfix.submit(message, from: "sender@\(CheckingMilters.signingDomain)", to: [CheckingMilters.recipient])
+
+        let delivered = try stack.postfix.waitForDelivery(containing: subject)
+        #expect(HeaderFields(message: delivered).authenticationResults(by: CheckingMilters.authservID).isEmpty,
+                "signed mail is not checked: \(delivered)\n\(stack.diagnostics(.tcp))")
+        try await Self.expectSignedTwice(delivered, canonicalization: "relaxed/relaxed", records: stack.milters.signingRecords)
+        let line = stack.milters.milter(.tcp).daemon.waitForLogLine(
+            containing: "client=127.0.0.1 from=\(CheckingMilters.signingDomain) ")
+        #expect(line?.contains("(local submission)") == true, "\(stack.diagnostics(.tcp))")
+    }
+
     /// Checks that `delivered` carries dmarcd's two signatures, RSA and Ed25519, with
     /// `canonicalization`, and that dmarcd's verifier, dkimpy and OpenDKIM each find both valid.
     static func expectSignedTwice(_ delivered: String, canonicalization: String, records: [String: String],
@@ -325,7 +341,9 @@ final class PostfixStack: Sendable {
         for route in SigningRoute.signingDaemons {
             listeners[Self.listener(route)] = milters.signingMilter(route).postfixAddress
         }
-        postfix = try PostfixTestServer(listeners: listeners, hostName: CheckingMilters.authservID)
+        // Locally submitted mail goes to the checking daemon over TCP.
+        postfix = try PostfixTestServer(listeners: listeners, hostName: CheckingMilters.authservID,
+                                        nonSMTPDMilters: milters.milter(.tcp).postfixAddress)
     }
 
     func stop() {
