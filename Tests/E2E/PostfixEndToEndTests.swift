@@ -160,6 +160,24 @@ struct PostfixEndToEndTests {
         #expect(line?.contains("(local submission)") == true, "\(stack.diagnostics(.tcp))")
     }
 
+    @Test("mail from a client logged in with SMTP AUTH is signed, and the delivered copy verifies")
+    func authenticatedMailIsSigned() async throws {
+        // From the checked client's address: the mail is signed because of the login alone.
+        let subject = CheckingMilters.uniqueSubject("authenticated", .tcp)
+        let message = try stack.milters.message(from: CheckingMilters.signingDomain, subject: subject, signed: false)
+        let reply = try stack.send(message, over: .tcp, from: CheckingMilters.signingDomain,
+                                   login: (stack.sasl.user, stack.sasl.password))
+        try #require(reply.code == 250, "\(reply)\n\(stack.diagnostics(.tcp))")
+
+        let delivered = try stack.postfix.waitForDelivery(containing: subject)
+        #expect(HeaderFields(message: delivered).authenticationResults(by: CheckingMilters.authservID).isEmpty,
+                "signed mail is not checked: \(delivered)")
+        try await Self.expectSignedTwice(delivered, canonicalization: "relaxed/relaxed", records: stack.milters.signingRecords)
+        let line = stack.milters.milter(.tcp).daemon.waitForLogLine(
+            containing: "client=\(CheckingMilters.checkedClient) from=\(CheckingMilters.signingDomain) ")
+        #expect(line?.contains("(authenticated as \(stack.sasl.user))") == true, "\(stack.diagnostics(.tcp))")
+    }
+
     /// Checks that `delivered` carries dmarcd's two signatures, RSA and Ed25519, with
     /// `canonicalization`, and that dmarcd's verifier, dkimpy and OpenDKIM each find both valid.
     static func expectSignedTwice(_ delivered: String, canonicalization: String, records: [String: String],
@@ -329,10 +347,13 @@ final class PostfixStack: Sendable {
     @TaskLocal static var current: PostfixStack?
 
     let milters: CheckingMilters
+    /// The SMTP AUTH user every listener accepts.
+    let sasl: SASLTestServer
     let postfix: PostfixTestServer
 
     init() throws {
         milters = try CheckingMilters()
+        sasl = try SASLTestServer(user: "alice", password: "e2e-\(UUID().uuidString)")
         var listeners: [String: String] = [:]
         for transport in MilterTransport.allCases {
             listeners[Self.listener(transport, outage: false)] = milters.milter(transport).postfixAddress
@@ -343,11 +364,12 @@ final class PostfixStack: Sendable {
         }
         // Locally submitted mail goes to the checking daemon over TCP.
         postfix = try PostfixTestServer(listeners: listeners, hostName: CheckingMilters.authservID,
-                                        nonSMTPDMilters: milters.milter(.tcp).postfixAddress)
+                                        nonSMTPDMilters: milters.milter(.tcp).postfixAddress, sasl: sasl)
     }
 
     func stop() {
         postfix.stop()
+        sasl.stop()
         milters.stop()
     }
 
@@ -355,15 +377,19 @@ final class PostfixStack: Sendable {
     /// `transport`.
     func send(_ message: [UInt8], over transport: MilterTransport, from domain: String,
               to recipient: String = CheckingMilters.recipient,
-              clientAddress: String = CheckingMilters.checkedClient, outage: Bool = false) throws -> PostfixTestServer.SMTPReply {
+              clientAddress: String = CheckingMilters.checkedClient, outage: Bool = false,
+              login: (user: String, password: String)? = nil) throws -> PostfixTestServer.SMTPReply {
         try send(message, listener: Self.listener(transport, outage: outage), from: domain, to: recipient,
-                 clientAddress: clientAddress)
+                 clientAddress: clientAddress, login: login)
     }
 
-    /// Sends `message` from `sender@domain` through the listener named `listener`.
+    /// Sends `message` from `sender@domain` through the listener named `listener`, after an
+    /// SMTP AUTH login with `login`.
     func send(_ message: [UInt8], listener: String, from domain: String, to recipient: String = CheckingMilters.recipient,
-              clientAddress: String = CheckingMilters.checkedClient) throws -> PostfixTestServer.SMTPReply {
-        try postfix.send(message, listener: listener, from: "bounce@\(domain)", to: [recipient], clientAddress: clientAddress)
+              clientAddress: String = CheckingMilters.checkedClient,
+              login: (user: String, password: String)? = nil) throws -> PostfixTestServer.SMTPReply {
+        try postfix.send(message, listener: listener, from: "bounce@\(domain)", to: [recipient], clientAddress: clientAddress,
+                         login: login)
     }
 
     /// Both logs, for a failing test's message.
