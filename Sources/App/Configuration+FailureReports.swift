@@ -1,3 +1,4 @@
+import Auth
 import DNS
 import Foundation
 import Logging
@@ -20,7 +21,7 @@ extension Configuration {
     /// the `ruf` destinations checked like `rua` ones, into the report outbox of `DatabasePath`,
     /// raising `signal` for the delivery loop.
     func failureReportService(resolver: any DNSResolver, hostName: String, signal: OutboxSignal,
-                              logger: Logger) throws -> FailureReportService? {
+                              signingKeys: DKIMSigningKeyring, logger: Logger) throws -> FailureReportService? {
         guard failureReports else { return nil }
         var settings = FailureReportService.Settings(
             sender: failureReportsSentBy ?? "\(NSUserName())@\(hostName)",
@@ -30,7 +31,7 @@ extension Configuration {
             reportsPerDomainPerDay: Self.failureReportsPerDomainPerDay,
             queueCapacity: failureReportsIncludeMessage
                 ? Self.failureReportQueueCapacityWithMessages : Self.failureReportQueueCapacity)
-        settings.signingKeys = try signingKeys()
+        settings.signingKeys = signingKeys
         return FailureReportService(settings: settings,
                                     openStore: { [databasePath] in await HistoryStore.openForReports(path: databasePath, logger: logger) },
                                     signal: signal, destinations: try reportDestinationChecker(resolver: resolver),

@@ -121,18 +121,21 @@ extension Configuration {
             pollInterval: .seconds(min(60, max(1, reportInterval / 4))),
             outboxRetention: historyRetentionDays == 0 ? nil : TimeInterval(historyRetentionDays * 86_400),
             buildsAggregateReports: buildsAggregateReports)
-        settings.signingKeys = try signingKeys()
+        settings.signingKeys = DKIMSigningKeyring(try signingKeys())
         return settings
     }
 
     /// What the scheduler needs besides the database: its settings, the transport and the
     /// destination checks. Building it checks the `Report*` keys before the daemon starts.
+    /// `signingKeys` are the daemon's keys, which a SIGHUP replaces; without, the keys are read now.
     func reportScheduler(resolver: any DNSResolver, hostName: String, buildsAggregateReports: Bool = true,
+                         signingKeys: DKIMSigningKeyring? = nil,
                          logger: Logger) throws -> @Sendable (HistoryStore) -> ReportScheduler {
-        let settings = try reportSchedulerSettings(hostName: hostName, buildsAggregateReports: buildsAggregateReports)
+        var settings = try reportSchedulerSettings(hostName: hostName, buildsAggregateReports: buildsAggregateReports)
+        if let signingKeys { settings.signingKeys = signingKeys }
         let transport = try reportTransport(hostName: hostName)
         let checker = try reportDestinationChecker(resolver: resolver)
-        return { store in
+        return { [settings] store in
             ReportScheduler(settings: settings, store: store, transport: transport, checker: checker, logger: logger)
         }
     }

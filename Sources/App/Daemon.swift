@@ -1,3 +1,4 @@
+import Auth
 import DNS
 import Foundation
 import HTTP
@@ -35,17 +36,21 @@ struct Daemon {
         let resolver = try UnboundResolver(options: configuration.resolverOptions)
         let settings = try configuration.milterFilterSettings(hostName: hostName)
         settings.signingKeys.logUnusableKeys(logger)
+        // The reports sign with the keys the milter read, and a SIGHUP replaces both at once.
+        let signingKeys = DKIMSigningKeyring(settings.signingKeys)
         // The database opens when the history service starts, after the account switch below,
         // so that its files belong to the account dmarcd runs as.
         let history = configuration.historyWriter(logger: logger)
         // One outbox delivers aggregate and failure reports, so its loop runs when either is on.
         let reportScheduler = configuration.aggregateReports || configuration.failureReports
             ? try configuration.reportScheduler(resolver: resolver, hostName: hostName,
-                                                buildsAggregateReports: configuration.aggregateReports, logger: logger)
+                                                buildsAggregateReports: configuration.aggregateReports,
+                                                signingKeys: signingKeys, logger: logger)
             : nil
         let outboxSignal = OutboxSignal()
         let failureReports = try configuration.failureReportService(resolver: resolver, hostName: hostName,
-                                                                    signal: outboxSignal, logger: logger)
+                                                                    signal: outboxSignal, signingKeys: signingKeys,
+                                                                    logger: logger)
         var offerFailureReport: (@Sendable (FailureReportCandidate) -> Void)?
         if let failureReports { offerFailureReport = { failureReports.offer($0) } }
         let reportCapture = configuration.reportCaptureService(logger: logger)
@@ -90,7 +95,8 @@ struct Daemon {
                 .init(service: MilterService(servers: servers)),
             ] + (statusPage.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                 .init(service: ReloadService(signals: hangups, options: options, running: configuration,
-                                             hostName: hostName, filter: filter, notifier: notifier, logger: logger)),
+                                             hostName: hostName, filter: filter, signingKeys: signingKeys,
+                                             notifier: notifier, logger: logger)),
             ] + (reportScheduler.map { makeScheduler in
                 [ServiceGroupConfiguration.ServiceConfiguration(
                     service: ReportService(databasePath: configuration.databasePath, makeScheduler: makeScheduler,

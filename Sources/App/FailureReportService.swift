@@ -28,8 +28,9 @@ final class FailureReportService: Service, Sendable {
         var reportsPerDomainPerDay: Int
         /// Reports waiting to be built; offers beyond this are dropped.
         var queueCapacity: Int
-        /// The keys that sign reports whose From: domain has one.
-        var signingKeys = DKIMSigningKeys()
+        /// The keys that sign reports whose From: domain has one, as they are when the report
+        /// is made: a SIGHUP replaces them.
+        var signingKeys = DKIMSigningKeyring()
     }
 
     /// One report waiting in the queue.
@@ -159,9 +160,10 @@ final class FailureReportService: Service, Sendable {
         report.to = visible.isEmpty ? recipients : visible
         do {
             var message = try report.message()
-            if !settings.signingKeys.isEmpty {
+            let keys = settings.signingKeys.keys
+            if !keys.isEmpty {
                 let outcome: DKIMMessageSigner.Outcome
-                (message, outcome) = DKIMMessageSigner.sign(message, keys: settings.signingKeys, at: now)
+                (message, outcome) = DKIMMessageSigner.sign(message, keys: keys, at: now)
                 if !outcome.problems.isEmpty {
                     logger.warning("\(name): failure report not signed as configured: \(outcome.problems.joined(separator: "; "))")
                 }

@@ -1,3 +1,4 @@
+import Auth
 import Logging
 import Milter
 import ServiceLifecycle
@@ -25,6 +26,8 @@ struct ReloadService: Service {
     let running: Configuration
     let hostName: String
     let filter: DMARCMilterFilter
+    /// The keys the reports sign with.
+    let signingKeys: DKIMSigningKeyring
     let notifier: SystemdNotifier
     let logger: Logger
 
@@ -67,6 +70,7 @@ struct ReloadService: Service {
         // The failure report queue was sized at start for reports with or without bodies.
         settings.failureReportsIncludeMessage = running.failureReportsIncludeMessage
         filter.update(settings)
+        signingKeys.replace(with: settings.signingKeys)
         let changed = ConfigurationKey.all.filter { $0.value(in: current) != $0.value(in: candidate) }.map(\.name)
         for name in changed where Self.keysAppliedAtStart.contains(name) {
             logger.warning("\(name) changed: it takes effect when dmarcd restarts")

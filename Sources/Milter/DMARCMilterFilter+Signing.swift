@@ -67,13 +67,26 @@ extension DMARCMilterFilter {
     }
 
     /// True for clients whose mail is ours to sign: those in ``MilterFilterSettings/internalNetworks``
-    /// or ``MilterFilterSettings/internalHostNames``, and local submission. Postfix's cleanup(8)
-    /// presents mail from `non_smtpd_milters` (sendmail(1), pickup) as a client named localhost at
-    /// 127.0.0.1, which the default InternalHosts covers; a client without any address is local too.
+    /// or ``MilterFilterSettings/internalHostNames``, and local submission.
     func isInternal(_ connection: MilterConnection, settings: MilterFilterSettings) -> Bool {
         guard let ip = connection.clientIP else { return true }
-        return settings.internalNetworks.contains { $0.contains(ip) }
+        return isLocalSubmission(connection)
+            || settings.internalNetworks.contains { $0.contains(ip) }
             || settings.internalHostNames.contains(connection.hostname.lowercased())
+    }
+
+    /// True for mail that no SMTP client sent. Postfix's cleanup(8) presents mail from
+    /// `non_smtpd_milters` (sendmail(1), through postdrop and pickup) as client `localhost` at
+    /// 127.0.0.1, or ::1 when `inet_protocols` lists IPv6 first, from port 0, which no TCP client
+    /// connects from; an MTA that reports no address at all means local mail too.
+    func isLocalSubmission(_ connection: MilterConnection) -> Bool {
+        switch connection.address {
+        case .unixSocket, .unknown:
+            true
+        case .ipv4(_, let port), .ipv6(_, let port):
+            port == 0 && connection.hostname.lowercased() == "localhost"
+                && MilterFilterSettings.loopback.contains { network in connection.clientIP.map { network.contains($0) } == true }
+        }
     }
 
     /// The signing path for a message when signing keys are set and the client is internal or
@@ -85,7 +98,7 @@ extension DMARCMilterFilter {
         if let user = envelope.macros["{auth_authen}"], !user.isEmpty {
             reason = "authenticated as \(user)"
         } else if isInternal(connection, settings: settings) {
-            reason = connection.clientIP == nil ? "local submission" : "internal host"
+            reason = isLocalSubmission(connection) ? "local submission" : "internal host"
         } else {
             return nil
         }

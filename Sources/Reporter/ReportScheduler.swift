@@ -33,8 +33,9 @@ public final class ReportScheduler: Sendable {
         public var policyChanges: AggregateReportBuilder.PolicyChanges
         /// Whether runs build aggregate reports; without, they only deliver what the outbox holds.
         public var buildsAggregateReports: Bool
-        /// The keys that sign report mail whose From: domain has one (`Sign`, `KeyTable`).
-        public var signingKeys = DKIMSigningKeys()
+        /// The keys that sign report mail whose From: domain has one (`Sign`, `KeyTable`), as
+        /// they are when the mail is made: a SIGHUP replaces them.
+        public var signingKeys = DKIMSigningKeyring()
 
         public init(reporter: AggregateReportBuilder.Reporter, schedule: ReportSchedule, retryTime: TimeInterval = 2 * 86_400,
                     firstRetryDelay: TimeInterval = 300, maximumRetryDelay: TimeInterval = 6 * 3600,
@@ -193,8 +194,9 @@ public final class ReportScheduler: Sendable {
         let message = try AggregateReportMail(from: settings.reporter.email, to: recipients,
                                               receiver: settings.reporter.domain, date: date)
             .message(for: report, gzipData: gzip)
-        guard !settings.signingKeys.isEmpty else { return message }
-        let (signed, outcome) = DKIMMessageSigner.sign(message, keys: settings.signingKeys, at: date)
+        let keys = settings.signingKeys.keys
+        guard !keys.isEmpty else { return message }
+        let (signed, outcome) = DKIMMessageSigner.sign(message, keys: keys, at: date)
         if !outcome.problems.isEmpty {
             logger.warning("aggregate report \(report.metadata.reportID) not signed as configured: \(outcome.problems.joined(separator: "; "))")
         }

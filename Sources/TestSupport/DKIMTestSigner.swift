@@ -8,6 +8,8 @@ public final class DKIMTestSigner: Sendable {
         public var type: String
         public var bits: Int
         public var privateKeyFile: URL
+        /// The private key as PEM, the form dmarcd reads: ``privateKeyFile`` itself for RSA.
+        public var pemFile: URL
         /// base64 of the SubjectPublicKeyInfo (RSA) or the 32 raw octets (Ed25519).
         public var publicKey: String
         /// base64 of the bare PKCS#1 RSAPublicKey; nil for Ed25519.
@@ -87,7 +89,7 @@ public final class DKIMTestSigner: Sendable {
                                  "-out", file.path])
         let spki = try TestProgram.run([Self.openssl, "pkey", "-in", file.path, "-pubout", "-outform", "DER"])
         let pkcs1 = try TestProgram.run([Self.openssl, "rsa", "-in", file.path, "-RSAPublicKey_out", "-outform", "DER"])
-        return Key(type: "rsa", bits: bits, privateKeyFile: file, publicKey: Data(spki).base64EncodedString(),
+        return Key(type: "rsa", bits: bits, privateKeyFile: file, pemFile: file, publicKey: Data(spki).base64EncodedString(),
                    rsaPublicKey: Data(pkcs1).base64EncodedString())
     }
 
@@ -100,7 +102,9 @@ public final class DKIMTestSigner: Sendable {
         try Data(seed.base64EncodedString().utf8).write(to: seedFile)
         let spki = try TestProgram.run([Self.openssl, "pkey", "-in", der.path, "-inform", "DER", "-pubout",
                                             "-outform", "DER"])
-        return Key(type: "ed25519", bits: 256, privateKeyFile: seedFile,
+        let pem = der.deletingPathExtension().appendingPathExtension("pem")
+        try TestProgram.run([Self.openssl, "pkey", "-in", der.path, "-inform", "DER", "-out", pem.path])
+        return Key(type: "ed25519", bits: 256, privateKeyFile: seedFile, pemFile: pem,
                    publicKey: Data(spki.suffix(32)).base64EncodedString(), rsaPublicKey: nil)
     }
 

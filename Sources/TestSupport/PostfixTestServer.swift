@@ -12,7 +12,7 @@ public final class PostfixTestServer: @unchecked Sendable {
     /// The final reply to one SMTP transaction: the reply to DATA, or to the first command that
     /// was refused.
     public struct SMTPReply: Sendable, Decodable, CustomStringConvertible {
-        /// `MAIL`, `RCPT` or `DATA`.
+        /// `AUTH`, `MAIL`, `RCPT` or `DATA`.
         public var stage: String
         public var code: Int
         public var text: String
@@ -60,10 +60,13 @@ public final class PostfixTestServer: @unchecked Sendable {
     ///
     /// With `tlsCertificate`, every listener offers STARTTLS with it (`smtpd_tls_security_level
     /// = may`). `recipientAccess` maps recipient addresses to an access(5) action such as
-    /// `450 4.2.0 try later` or `550 5.1.1 no such user`, checked at RCPT.
+    /// `450 4.2.0 try later` or `550 5.1.1 no such user`, checked at RCPT. `nonSMTPDMilters`
+    /// is the milter of mail submitted with ``submit(_:from:to:)``. With `sasl`, every listener
+    /// offers SMTP AUTH, checked by that server.
     public init(listeners: [String: String], hostName: String = "mx.e2e.example",
                 recipientDomain: String = "e2e.example", tlsCertificate: SelfSignedCertificate? = nil,
-                recipientAccess: [String: String] = [:]) throws {
+                recipientAccess: [String: String] = [:], nonSMTPDMilters: String = "",
+                sasl: SASLTestServer? = nil) throws {
         self.hostName = hostName
         self.recipientDomain = recipientDomain
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-postfix-\(UUID().uuidString)")
@@ -75,7 +78,8 @@ public final class PostfixTestServer: @unchecked Sendable {
         }
         self.ports = ports
         do {
-            try writeConfiguration(listeners: listeners, tlsCertificate: tlsCertificate, recipientAccess: recipientAccess)
+            try writeConfiguration(listeners: listeners, tlsCertificate: tlsCertificate, recipientAccess: recipientAccess,
+                                   nonSMTPDMilters: nonSMTPDMilters, sasl: sasl)
             try postfix("start")
             try waitUntilListening()
         } catch {
@@ -111,17 +115,23 @@ public final class PostfixTestServer: @unchecked Sendable {
 
     /// The SMTP client: Python's smtplib, which can bind its end of the connection to a chosen
     /// loopback address so that Postfix, and its milters, see that address as the client.
-    /// Arguments: port, client address, HELO name, sender, recipients; the message on stdin.
+    /// Arguments: port, client address, HELO name, SMTP AUTH user and password (empty for no
+    /// AUTH), sender, recipients; the message on stdin.
     private static let smtpClient = """
         import json, smtplib, sys
-        port, source, helo, sender = sys.argv[1:5]
-        recipients = sys.argv[5:]
+        port, source, helo, user, password, sender = sys.argv[1:7]
+        recipients = sys.argv[7:]
         message = sys.stdin.buffer.read()
         def finish(stage, code, text):
             print(json.dumps({"stage": stage, "code": code, "text": text.decode("utf-8", "replace")}))
             sys.exit(0)
         with smtplib.SMTP("127.0.0.1", int(port), local_hostname=helo, source_address=(source, 0), timeout=120) as smtp:
             smtp.ehlo(helo)
+            if user:
+                try:
+                    code, text = smtp.login(user, password)
+                except smtplib.SMTPException as refused:
+                    finish("AUTH", getattr(refused, "smtp_code", 0), getattr(refused, "smtp_error", str(refused).encode()))
             code, text = smtp.mail(sender)
             if code != 250:
                 finish("MAIL", code, text)
@@ -138,18 +148,30 @@ public final class PostfixTestServer: @unchecked Sendable {
 
     /// Sends `message` (CRLF line ends) over SMTP to the listener `listener`, from the loopback
     /// address `clientAddress` (any 127.0.0.0/8 address works on Linux), and returns the final
-    /// reply. A refusal is a reply, not an error; only a broken connection throws.
+    /// reply. A refusal is a reply, not an error; only a broken connection throws. With `login`,
+    /// the client logs in with SMTP AUTH PLAIN first.
     public func send(_ message: [UInt8], listener: String, from sender: String, to recipients: [String],
-                     clientAddress: String = "127.0.0.2", helo: String = "client.e2e.example") throws -> SMTPReply {
+                     clientAddress: String = "127.0.0.2", helo: String = "client.e2e.example",
+                     login: (user: String, password: String)? = nil) throws -> SMTPReply {
         precondition(clientAddress.hasPrefix("127."), "test mail comes from loopback addresses only")
         let output = try TestProgram.run(
-            ["/usr/bin/python3", "-c", Self.smtpClient, String(port(listener)), clientAddress, helo, sender] + recipients,
+            ["/usr/bin/python3", "-c", Self.smtpClient, String(port(listener)), clientAddress, helo,
+             login?.user ?? "", login?.password ?? "", sender] + recipients,
             input: message)
         do {
             return try JSONDecoder().decode(SMTPReply.self, from: Data(output))
         } catch {
             throw TestServerError(description: "unreadable SMTP client output \(String(decoding: output, as: UTF8.self)): \(error)")
         }
+    }
+
+    /// Submits `message` as a local program does, with the instance's sendmail(1): postdrop
+    /// puts it in the maildrop queue and pickup(8) hands it to cleanup(8) and so to
+    /// `non_smtpd_milters`. Returns once sendmail has queued it.
+    public func submit(_ message: [UInt8], from sender: String, to recipients: [String]) throws {
+        precondition(!recipients.isEmpty && !recipients.contains { $0.hasPrefix("-") }, "recipients, not options")
+        try TestProgram.run(["/usr/sbin/sendmail", "-C", configurationDirectory.path, "-i", "-f", sender] + recipients,
+                            input: message)
     }
 
     /// Waits up to `timeout` for a delivered message containing `marker` (say, a unique Subject)
@@ -249,7 +271,8 @@ public final class PostfixTestServer: @unchecked Sendable {
     }
 
     private func writeConfiguration(listeners: [String: String], tlsCertificate: SelfSignedCertificate?,
-                                    recipientAccess: [String: String]) throws {
+                                    recipientAccess: [String: String], nonSMTPDMilters: String,
+                                    sasl: SASLTestServer?) throws {
         let manager = FileManager.default
         // The start script creates the rest of the queue and the data folder, owned by postfix.
         for folder in [configurationDirectory, directory.appendingPathComponent("queue"), mailbox.deletingLastPathComponent()] {
@@ -299,7 +322,7 @@ public final class PostfixTestServer: @unchecked Sendable {
             milter_protocol = 6
             milter_default_action = tempfail
             smtpd_milters =
-            non_smtpd_milters =
+            non_smtpd_milters = \(nonSMTPDMilters)
 
             """
         if let tlsCertificate {
@@ -308,6 +331,14 @@ public final class PostfixTestServer: @unchecked Sendable {
                 smtpd_tls_cert_file = \(tlsCertificate.certificateFile)
                 smtpd_tls_key_file = \(tlsCertificate.keyFile)
                 smtpd_tls_loglevel = 1
+
+                """
+        }
+        if let sasl {
+            main += """
+                smtpd_sasl_auth_enable = yes
+                smtpd_sasl_type = dovecot
+                smtpd_sasl_path = \(sasl.socketPath)
 
                 """
         }

@@ -10,6 +10,24 @@ enum MilterTransport: String, CaseIterable, Sendable, CustomTestStringConvertibl
     var testDescription: String { rawValue }
 }
 
+/// A way signed mail goes through Postfix: the transport to dmarcd and the `Canonicalization`
+/// that daemon signs with. relaxed/relaxed, the default, is the checking daemons' own over both
+/// transports; the other three have a signing daemon each, over TCP, since the transport does
+/// not change what is signed.
+struct SigningRoute: Sendable, CustomTestStringConvertible {
+    let transport: MilterTransport
+    /// `header/body`, as in a signature's `c=`.
+    let canonicalization: String
+
+    static let all = MilterTransport.allCases.map { SigningRoute(transport: $0, canonicalization: "relaxed/relaxed") }
+        + signingDaemons
+
+    /// The routes to the signing daemons.
+    static let signingDaemons = CheckingMilters.otherCanonicalizations.map { SigningRoute(transport: .tcp, canonicalization: $0) }
+
+    var testDescription: String { "\(canonicalization) over \(transport)" }
+}
+
 /// One running dmarcd and how each client names its socket.
 struct MilterEndpoint: Sendable {
     let daemon: DaemonUnderTest
@@ -38,8 +56,11 @@ final class CheckingMilters: Sendable {
     static let ignoredClient = "127.0.0.3"
     /// The only address in dmarcd's InternalHosts file: its mail is signed, not checked.
     static let internalClient = "127.0.0.4"
-    /// The domain dmarcd signs for, with ``key`` as selector `sel`.
+    /// The domain dmarcd signs for twice (RFC 8463 §4 dual signing): with ``key`` as selector
+    /// `sel` and with ``ed25519Key`` as selector `ed`.
     static let signingDomain = "signing.example"
+    /// The canonicalizations besides the default relaxed/relaxed; a daemon signs with each.
+    static let otherCanonicalizations = ["simple/simple", "relaxed/simple", "simple/relaxed"]
 
     /// Passes DMARC through an aligned DKIM signature (and SPF); would be rejected otherwise.
     static let alignedDomain = "aligned.example"
@@ -55,10 +76,13 @@ final class CheckingMilters: Sendable {
     let directory: URL
     let signer: DKIMTestSigner
     let key: DKIMTestSigner.Key
+    let ed25519Key: DKIMTestSigner.Key
     let dns: DNSTestServer
     let outageDNS: DNSTestServer
     private let checking: [MilterTransport: MilterEndpoint]
     private let outage: [MilterTransport: MilterEndpoint]
+    /// The signing daemons, by canonicalization.
+    private let signing: [String: MilterEndpoint]
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dmarcd-e2e-\(UUID().uuidString)")
@@ -71,6 +95,7 @@ final class CheckingMilters: Sendable {
         }
         do {
             key = try signer.rsaKey(bits: 2048)
+            ed25519Key = try signer.ed25519Key()
             // One top-level zone holds every name, so the DMARC Tree Walk (RFC 9989 §4.10) ends
             // at an authoritative answer instead of at a server that knows nothing of the parent.
             let zone = DNSTestServer.Zone("example", records: """
@@ -84,6 +109,7 @@ final class CheckingMilters: Sendable {
                 arc._domainkey.lists TXT \(Self.characterStrings(key.record()))
                 arc._domainkey.forwarder TXT \(Self.characterStrings(key.record()))
                 sel._domainkey.signing TXT \(Self.characterStrings(key.record()))
+                ed._domainkey.signing TXT \(Self.characterStrings(ed25519Key.record()))
                 """)
             dns = try DNSTestServer(zones: [zone])
             outageDNS = try DNSTestServer(zones: [zone])
@@ -93,13 +119,15 @@ final class CheckingMilters: Sendable {
             let internalHosts = directory.appendingPathComponent("internal.hosts")
             try "# mail from this client is signed\n\(Self.internalClient)\n"
                 .write(to: internalHosts, atomically: true, encoding: .utf8)
-            let signing = ["InternalHosts \(internalHosts.path)", "Sign \(Self.signingDomain) sel \(key.privateKeyFile.path)"]
+            let signingLines = ["InternalHosts \(internalHosts.path)",
+                                "Sign \(Self.signingDomain) sel \(key.pemFile.path)",
+                                "Sign \(Self.signingDomain) ed \(ed25519Key.pemFile.path)"]
 
             var checking: [MilterTransport: MilterEndpoint] = [:]
             var outage: [MilterTransport: MilterEndpoint] = [:]
             for transport in MilterTransport.allCases {
                 checking[transport] = try Self.start(transport, name: "checking", in: directory, dns: dns,
-                                                     dnsTimeout: 2, ignoreHosts: ignoreHosts, extra: signing)
+                                                     dnsTimeout: 2, ignoreHosts: ignoreHosts, extra: signingLines)
                 // Each message without DNS waits out the timeout a few times over (SPF, then the
                 // DKIM key and the DMARC record): keep it at the minimum.
                 outage[transport] = try Self.start(transport, name: "outage", in: directory, dns: outageDNS,
@@ -107,6 +135,13 @@ final class CheckingMilters: Sendable {
             }
             self.checking = checking
             self.outage = outage
+            var signing: [String: MilterEndpoint] = [:]
+            for canonicalization in Self.otherCanonicalizations {
+                signing[canonicalization] = try Self.start(
+                    .tcp, name: "signing", in: directory, dns: dns, dnsTimeout: 2, ignoreHosts: ignoreHosts,
+                    extra: signingLines + ["Canonicalization \(canonicalization)"])
+            }
+            self.signing = signing
         } catch {
             // Servers already started stop when released; the files are removed here.
             signer.removeKeys()
@@ -125,8 +160,18 @@ final class CheckingMilters: Sendable {
     /// The daemon whose DNS server the outage test stops.
     func outageMilter(_ transport: MilterTransport) -> MilterEndpoint { outage[transport]! }
 
+    /// The daemon that signs the mail of `route`.
+    func signingMilter(_ route: SigningRoute) -> MilterEndpoint {
+        signing[route.canonicalization] ?? milter(route.transport)
+    }
+
+    /// The key records of ``signingDomain``, by name.
+    var signingRecords: [String: String] {
+        ["sel._domainkey.\(Self.signingDomain)": key.record(), "ed._domainkey.\(Self.signingDomain)": ed25519Key.record()]
+    }
+
     func stop() {
-        for endpoint in Array(checking.values) + Array(outage.values) {
+        for endpoint in Array(checking.values) + Array(outage.values) + Array(signing.values) {
             endpoint.daemon.stop()
         }
         dns.stop()

@@ -124,39 +124,91 @@ struct PostfixEndToEndTests {
         #expect(list.contains("<a href=\"/reports-in/\(CheckingMilters.alignedDomain)\">"), "\(list)")
     }
 
-    @Test("mail from an internal host is signed, and the delivered copy verifies with dmarcd, dkimpy and OpenDKIM",
-          arguments: MilterTransport.allCases)
-    func internalMailIsSigned(transport: MilterTransport) async throws {
-        let subject = CheckingMilters.uniqueSubject("signed", transport)
+    @Test("mail from an internal host is signed with RSA and Ed25519, and the delivered copy verifies with dmarcd, dkimpy and OpenDKIM",
+          arguments: SigningRoute.all)
+    func internalMailIsSigned(route: SigningRoute) async throws {
+        let subject = CheckingMilters.uniqueSubject("signed \(route.canonicalization)", route.transport)
         let message = try stack.milters.message(from: CheckingMilters.signingDomain, subject: subject, signed: false)
-        let reply = try stack.send(message, over: transport, from: CheckingMilters.signingDomain,
+        let reply = try stack.send(message, listener: PostfixStack.listener(route), from: CheckingMilters.signingDomain,
                                    clientAddress: CheckingMilters.internalClient)
-        try #require(reply.code == 250, "\(reply)\n\(stack.diagnostics(transport))")
+        let daemon = stack.milters.signingMilter(route).daemon
+        try #require(reply.code == 250, "\(reply)\n\(daemon.logTail())\n\(stack.postfix.maillogTail())")
 
         let delivered = try stack.postfix.waitForDelivery(containing: subject)
+        let fields = HeaderFields(message: delivered)
+        #expect(fields.authenticationResults(by: CheckingMilters.authservID).isEmpty, "signed mail is not checked")
+        try await Self.expectSignedTwice(delivered, canonicalization: route.canonicalization, records: stack.milters.signingRecords)
+        let line = daemon.waitForLogLine(containing: "from=\(CheckingMilters.signingDomain) ")
+        #expect(line?.contains("""
+            signed rsa d=\(CheckingMilters.signingDomain) s=sel, ed25519 d=\(CheckingMilters.signingDomain) s=ed (internal host)
+            """) == true, "\(daemon.logTail())")
+    }
+
+    @Test("mail submitted with Postfix's sendmail is signed through non_smtpd_milters, and the delivered copy verifies")
+    func locallySubmittedMailIsSigned() async throws {
+        // The daemon's InternalHosts holds 127.0.0.4 only: the mail is signed as local submission.
+        let subject = CheckingMilters.uniqueSubject("local submission", .tcp)
+        let message = try stack.milters.message(from: CheckingMilters.signingDomain, subject: subject, signed: false)
+        try stack.postfix.submit(message, from: "sender@\(CheckingMilters.signingDomain)", to: [CheckingMilters.recipient])
+
+        let delivered = try stack.postfix.waitForDelivery(containing: subject)
+        #expect(HeaderFields(message: delivered).authenticationResults(by: CheckingMilters.authservID).isEmpty,
+                "signed mail is not checked: \(delivered)\n\(stack.diagnostics(.tcp))")
+        try await Self.expectSignedTwice(delivered, canonicalization: "relaxed/relaxed", records: stack.milters.signingRecords)
+        let line = stack.milters.milter(.tcp).daemon.waitForLogLine(
+            containing: "client=127.0.0.1 from=\(CheckingMilters.signingDomain) ")
+        #expect(line?.contains("(local submission)") == true, "\(stack.diagnostics(.tcp))")
+    }
+
+    @Test("mail from a client logged in with SMTP AUTH is signed, and the delivered copy verifies")
+    func authenticatedMailIsSigned() async throws {
+        // From the checked client's address: the mail is signed because of the login alone.
+        let subject = CheckingMilters.uniqueSubject("authenticated", .tcp)
+        let message = try stack.milters.message(from: CheckingMilters.signingDomain, subject: subject, signed: false)
+        let reply = try stack.send(message, over: .tcp, from: CheckingMilters.signingDomain,
+                                   login: (stack.sasl.user, stack.sasl.password))
+        try #require(reply.code == 250, "\(reply)\n\(stack.diagnostics(.tcp))")
+
+        let delivered = try stack.postfix.waitForDelivery(containing: subject)
+        #expect(HeaderFields(message: delivered).authenticationResults(by: CheckingMilters.authservID).isEmpty,
+                "signed mail is not checked: \(delivered)")
+        try await Self.expectSignedTwice(delivered, canonicalization: "relaxed/relaxed", records: stack.milters.signingRecords)
+        let line = stack.milters.milter(.tcp).daemon.waitForLogLine(
+            containing: "client=\(CheckingMilters.checkedClient) from=\(CheckingMilters.signingDomain) ")
+        #expect(line?.contains("(authenticated as \(stack.sasl.user))") == true, "\(stack.diagnostics(.tcp))")
+    }
+
+    /// Checks that `delivered` carries dmarcd's two signatures, RSA and Ed25519, with
+    /// `canonicalization`, and that dmarcd's verifier, dkimpy and OpenDKIM each find both valid.
+    static func expectSignedTwice(_ delivered: String, canonicalization: String, records: [String: String],
+                                  sourceLocation: SourceLocation = #_sourceLocation) async throws {
         // Postfix's delivery adds Return-Path and Delivered-To on top, which no signature covers.
         let bytes = Array(delivered.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8)
-        let fields = HeaderFields(message: delivered)
-        #expect(fields.fields.filter { $0.name == "DKIM-Signature" }.count == 1, "\(delivered)")
-        #expect(fields.authenticationResults(by: CheckingMilters.authservID).isEmpty, "signed mail is not checked")
-        let records = ["sel._domainkey.\(CheckingMilters.signingDomain)": stack.milters.key.record()]
-        #expect(try DKIMTestVerifiers.dkimpy(bytes, records: records), "\(delivered)")
-        let opendkim = try DKIMTestVerifiers.opendkim(bytes, records: records)
-        #expect(opendkim.contains("succeeded"), "\(opendkim)\n\(delivered)")
+        let signatures = HeaderFields(message: delivered).fields.filter { $0.name == "DKIM-Signature" }.map(\.value)
+        #expect(signatures.count == 2, "\(delivered)", sourceLocation: sourceLocation)
+        for signature in signatures {
+            #expect(signature.contains("c=\(canonicalization)"), "\(signature)", sourceLocation: sourceLocation)
+        }
+        #expect(try DKIMTestVerifiers.dkimpy(bytes, records: records), "\(delivered)", sourceLocation: sourceLocation)
+        // OpenDKIM 2.11 (Debian 12) verifies Ed25519 (RFC 8463) and gives its size as 0 bits.
+        let opendkim = try DKIMTestVerifiers.opendkimEachSignature(bytes, records: records)
+        #expect(opendkim.count == 2 && opendkim.allSatisfy { $0.contains("succeeded") }, "\(opendkim)\n\(delivered)",
+                sourceLocation: sourceLocation)
         var resolver = StaticResolver()
-        let record = Array(stack.milters.key.record().utf8)
-        resolver.add(.txt(TXTRecord(strings: stride(from: 0, to: record.count, by: 255).map {
-            Array(record[$0..<min($0 + 255, record.count)])
-        })), at: "sel._domainkey.\(CheckingMilters.signingDomain)")
+        for (name, text) in records {
+            let record = Array(text.utf8)
+            resolver.add(.txt(TXTRecord(strings: stride(from: 0, to: record.count, by: 255).map {
+                Array(record[$0..<min($0 + 255, record.count)])
+            })), at: name)
+        }
         let (parsed, bodyOffset) = try MessageHeaderParser.parse(bytes)
         var verifier = DKIMVerifier(resolver: resolver)
         for field in parsed { verifier.header(field) }
         verifier.endOfHeaders()
         verifier.body(bytes[bodyOffset...])
-        #expect(await verifier.finish().map(\.status) == [.pass], "\(delivered)")
-        let line = stack.milters.milter(transport).daemon.waitForLogLine(containing: "from=\(CheckingMilters.signingDomain) ")
-        #expect(line?.contains("signed rsa d=\(CheckingMilters.signingDomain) s=sel (internal host)") == true,
-                "\(stack.diagnostics(transport))")
+        let results = await verifier.finish()
+        #expect(results.map(\.status) == [.pass, .pass], "\(results)\n\(delivered)", sourceLocation: sourceLocation)
+        #expect(Set(results.compactMap { $0.key?.type }) == ["rsa", "ed25519"], "\(results)", sourceLocation: sourceLocation)
     }
 
     @Test("mail failing p=reject is refused with 550 5.7.1", arguments: MilterTransport.allCases)
@@ -295,20 +347,29 @@ final class PostfixStack: Sendable {
     @TaskLocal static var current: PostfixStack?
 
     let milters: CheckingMilters
+    /// The SMTP AUTH user every listener accepts.
+    let sasl: SASLTestServer
     let postfix: PostfixTestServer
 
     init() throws {
         milters = try CheckingMilters()
+        sasl = try SASLTestServer(user: "alice", password: "e2e-\(UUID().uuidString)")
         var listeners: [String: String] = [:]
         for transport in MilterTransport.allCases {
             listeners[Self.listener(transport, outage: false)] = milters.milter(transport).postfixAddress
             listeners[Self.listener(transport, outage: true)] = milters.outageMilter(transport).postfixAddress
         }
-        postfix = try PostfixTestServer(listeners: listeners, hostName: CheckingMilters.authservID)
+        for route in SigningRoute.signingDaemons {
+            listeners[Self.listener(route)] = milters.signingMilter(route).postfixAddress
+        }
+        // Locally submitted mail goes to the checking daemon over TCP.
+        postfix = try PostfixTestServer(listeners: listeners, hostName: CheckingMilters.authservID,
+                                        nonSMTPDMilters: milters.milter(.tcp).postfixAddress, sasl: sasl)
     }
 
     func stop() {
         postfix.stop()
+        sasl.stop()
         milters.stop()
     }
 
@@ -316,9 +377,19 @@ final class PostfixStack: Sendable {
     /// `transport`.
     func send(_ message: [UInt8], over transport: MilterTransport, from domain: String,
               to recipient: String = CheckingMilters.recipient,
-              clientAddress: String = CheckingMilters.checkedClient, outage: Bool = false) throws -> PostfixTestServer.SMTPReply {
-        try postfix.send(message, listener: Self.listener(transport, outage: outage), from: "bounce@\(domain)",
-                         to: [recipient], clientAddress: clientAddress)
+              clientAddress: String = CheckingMilters.checkedClient, outage: Bool = false,
+              login: (user: String, password: String)? = nil) throws -> PostfixTestServer.SMTPReply {
+        try send(message, listener: Self.listener(transport, outage: outage), from: domain, to: recipient,
+                 clientAddress: clientAddress, login: login)
+    }
+
+    /// Sends `message` from `sender@domain` through the listener named `listener`, after an
+    /// SMTP AUTH login with `login`.
+    func send(_ message: [UInt8], listener: String, from domain: String, to recipient: String = CheckingMilters.recipient,
+              clientAddress: String = CheckingMilters.checkedClient,
+              login: (user: String, password: String)? = nil) throws -> PostfixTestServer.SMTPReply {
+        try postfix.send(message, listener: listener, from: "bounce@\(domain)", to: [recipient], clientAddress: clientAddress,
+                         login: login)
     }
 
     /// Both logs, for a failing test's message.
@@ -328,6 +399,14 @@ final class PostfixStack: Sendable {
 
     private static func listener(_ transport: MilterTransport, outage: Bool) -> String {
         outage ? "\(transport)-dns-down" : "\(transport)"
+    }
+
+    /// The listener in front of the daemon that signs the mail of `route`.
+    static func listener(_ route: SigningRoute) -> String {
+        guard CheckingMilters.otherCanonicalizations.contains(route.canonicalization) else {
+            return listener(route.transport, outage: false)
+        }
+        return "signing-" + route.canonicalization.replacingOccurrences(of: "/", with: "-")
     }
 
     /// Starts the stack around the whole suite and stops it afterwards, whether tests failed

@@ -31,12 +31,12 @@ struct OutgoingMessageSignerTests {
     }
 
     /// Feeds the message from `client` with the MAIL macros `macros` and returns the replies.
-    static func run(settings: MilterFilterSettings, client: MilterClientAddress, macros: [String: String] = [:])
-        async throws -> [MilterReply]? {
+    static func run(settings: MilterFilterSettings, client: MilterClientAddress, hostname: String = "client.example",
+                    macros: [String: String] = [:]) async throws -> [MilterReply]? {
         var logger = Logger(label: "signing-test")
         logger.logLevel = .error
         let filter = DMARCMilterFilter(resolver: StaticResolver(), settings: settings, logger: logger)
-        let connection = MilterConnection(hostname: "client.example", address: client, headerLeadingSpace: true)
+        let connection = MilterConnection(hostname: hostname, address: client, headerLeadingSpace: true)
         guard filter.checksConnection(connection),
             var message = filter.startMessage(connection: connection,
                                               envelope: MilterEnvelope(sender: "<alice@example.com>", macros: macros))
@@ -82,6 +82,24 @@ struct OutgoingMessageSignerTests {
         #expect(replies.last == .continue)
         #expect(!replies.contains { if case .insertHeader(_, "Authentication-Results", _) = $0 { true } else { false } })
         #expect(try await Self.verify(replies).map(\.status) == [.pass])
+    }
+
+    /// Postfix 3.7's cleanup(8) connects for mail from `non_smtpd_milters` (sendmail, pickup)
+    /// with client `localhost`, family 4, port 0, address 127.0.0.1 (::1 with IPv6 first in
+    /// `inet_protocols`), as a milter in front of a real pickup saw it. An SMTP client at
+    /// 127.0.0.1 has a port.
+    @Test(arguments: [
+        (MilterClientAddress.ipv4("127.0.0.1", port: 0), true),
+        (.ipv6("::1", port: 0), true),
+        (.ipv4("127.0.0.1", port: 40000), false),
+    ])
+    func localSubmissionIsSignedWhateverInternalHostsSays(client: MilterClientAddress, signed: Bool) async throws {
+        var settings = Self.settings(keys: [try Self.usableKey()])
+        settings.internalNetworks = [MilterFilterSettings.Network(IPAddress("192.0.2.1")!)]
+        let replies = try #require(try await Self.run(settings: settings, client: client, hostname: "localhost"))
+        let isSigned = replies.contains { if case .insertHeader(_, "DKIM-Signature", _) = $0 { true } else { false } }
+        let isChecked = replies.contains { if case .insertHeader(_, "Authentication-Results", _) = $0 { true } else { false } }
+        #expect(isSigned == signed && isChecked == !signed, "\(replies)")
     }
 
     @Test func mailFromOtherClientsIsCheckedAsBefore() async throws {

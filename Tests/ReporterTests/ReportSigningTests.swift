@@ -24,9 +24,9 @@ import TestSupport
         let fixture = try Fixture()
         let key = try DKIMPrivateKey.generate(ed25519: ed25519)
         var settings = Fixture.settings
-        settings.signingKeys = DKIMSigningKeys(rules: [.init(pattern: .domain("receiver.example"), keys: [
+        settings.signingKeys = DKIMSigningKeyring(DKIMSigningKeys(rules: [.init(pattern: .domain("receiver.example"), keys: [
             .init(domain: "receiver.example", selector: "rep", path: "/test/key.pem", key: .success(key)),
-        ])])
+        ])]))
         // When the mail for a report is made
         let report = try AggregateReportXMLReader.read(Data(Self.xml.utf8))
         let mail = try fixture.scheduler(settings).mail(for: report, gzip: try ReportCompression.gzip(Array(Self.xml.utf8)),
