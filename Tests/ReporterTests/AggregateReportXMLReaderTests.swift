@@ -79,6 +79,21 @@ import TestSupport
         }
     }
 
+    @Test func anElementNameThatIsNotUTF8IsRefusedNotATrap() throws {
+        // Given a report found by fuzzing: a UTF-8 document with 0xFF bytes inside an element
+        // name, on which FoundationXML's parser trapped
+        let data = try Fixtures.data(Fixtures.url("fuzz/aggregate-xml-name-not-utf8.xml"))
+
+        // When it is read, then it is refused with the reason, instead of the process dying: read
+        // as windows-1252 (the repair for UTF-8 documents that are not), its start and end tags
+        // still differ
+        #expect {
+            try AggregateReportXMLReader.read(data)
+        } throws: { error in
+            String(describing: error).contains("not UTF-8")
+        }
+    }
+
     @Test func badValuesNameTheirRecordAndElement() throws {
         var text = String(decoding: AggregateReportXMLWriter.xml(try T.mixedReport()), as: UTF8.self)
         text = text.replacingOccurrences(of: "<source_ip>198.51.100.7</source_ip>", with: "<source_ip>108r.166.27.220</source_ip>")
