@@ -12,13 +12,13 @@ import Foundation
 /// file without the fuzzer build, and lets `make test` check the seed corpora cheaply.
 enum FuzzEntry {
     static let targetVariable = "DMARCD_FUZZ_TARGET"
+    static let targetNames = FuzzTarget.allCases.map(\.rawValue).joined(separator: " ")
 
     /// The target named by the environment, or nil when none is named.
     static func namedTarget() -> FuzzTarget? {
         guard let name = ProcessInfo.processInfo.environment[targetVariable] else { return nil }
         guard let target = FuzzTarget(rawValue: name) else {
-            let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: " ")
-            FileHandle.standardError.write(Data("\(targetVariable)=\(name) names no target; the targets: \(names)\n".utf8))
+            FileHandle.standardError.write(Data("\(targetVariable)=\(name) names no target; the targets: \(targetNames)\n".utf8))
             exit(2)
         }
         return target
@@ -49,8 +49,7 @@ private func runFuzzerDriver(
 
 private let fuzzTarget: FuzzTarget = {
     guard let target = FuzzEntry.namedTarget() else {
-        let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: " ")
-        FileHandle.standardError.write(Data("set \(FuzzEntry.targetVariable) to one of: \(names)\n".utf8))
+        FileHandle.standardError.write(Data("set \(FuzzEntry.targetVariable) to one of: \(FuzzEntry.targetNames)\n".utf8))
         exit(2)
     }
     return target
