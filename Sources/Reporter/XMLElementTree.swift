@@ -62,6 +62,17 @@ struct XMLElementTree {
         if AggregateReportXMLRepair.claimsUTF8(head), String(validating: data, as: UTF8.self) == nil {
             throw ParseError(description: "the document is not UTF-8, as it claims to be")
         }
+        // FoundationXML crashes on a processing instruction without data (`<?name?>`). Reports
+        // need none but the XML declaration (`<?xml` and a space, first in the document).
+        var afterDeclaration = data.startIndex
+        if let declaration = data.range(of: Data("<?xml".utf8)),
+           data[..<declaration.lowerBound].allSatisfy({ [0xEF, 0xBB, 0xBF, 0x20, 0x09, 0x0A, 0x0D].contains($0) }),
+           declaration.upperBound < data.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(data[declaration.upperBound]) {
+            afterDeclaration = declaration.upperBound
+        }
+        if data.range(of: Data("<?".utf8), in: afterDeclaration..<data.endIndex) != nil {
+            throw ParseError(description: "the document has a processing instruction, which reports never need")
+        }
         if data.range(of: Data("<!DOCTYPE".utf8)) != nil {
             throw ParseError(description: "the document has a document type declaration, which reports never need")
         }

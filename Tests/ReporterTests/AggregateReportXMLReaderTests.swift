@@ -69,6 +69,10 @@ import TestSupport
         ("<!DOCTYPE feedback [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]><feedback>&b;</feedback>",
          "document type declaration"),
         ("<!DOCTYPE feedback SYSTEM \"file:///etc/passwd\"><feedback/>", "document type declaration"),
+        // Found by fuzzing: FoundationXML crashed on a processing instruction without data.
+        ("<?x?><feedback/>", "processing instruction"),
+        ("<?xml-stylesheet?><feedback/>", "processing instruction"),
+        ("<?xml version=\"1.0\"?><feedback><?x?></feedback>", "processing instruction"),
     ])
     func badDocumentsAreRefusedWithAReason(document: String, reason: String) {
         // When a document is not a report, the error says why (and nothing crashes)
@@ -91,6 +95,18 @@ import TestSupport
             try AggregateReportXMLReader.read(data)
         } throws: { error in
             String(describing: error).contains("not UTF-8")
+        }
+    }
+
+    @Test func aProcessingInstructionWithoutDataIsRefusedNotACrash() throws {
+        // Given the document the fuzzer crashed FoundationXML's parser with: `<?x?>` first
+        let data = try Fixtures.data(Fixtures.url("fuzz/aggregate-xml-instruction-without-data.xml"))
+
+        // When it is read, then it is refused with the reason
+        #expect {
+            try AggregateReportXMLReader.read(data)
+        } throws: { error in
+            String(describing: error).contains("processing instruction")
         }
     }
 
