@@ -1,12 +1,13 @@
 # The two commands of the README: `make run` and `make test`. Both install the Debian packages
-# they need first. `make bench` prints the benchmarks.
+# they need first. `make bench` prints the benchmarks; `make fuzz` fuzzes every parser of
+# untrusted bytes for FUZZ_SECONDS each.
 
 SWIFT ?= swift
 BUILD_PACKAGES := libunbound-dev libsqlite3-dev zlib1g-dev libxml2-dev
 TEST_PACKAGES := nsd opendmarc opendkim postfix swaks miltertest openssl python3-dkim python3-authres python3-nacl python3-spf python3-venv publicsuffix libxml2-utils sqlite3 curl chromium python3-websocket python3-prometheus-client
 DMARCD := .build/debug/dmarcd
 
-.PHONY: run test bench package package-test build-packages test-packages
+.PHONY: run test bench fuzz fuzz-build fuzz-smoke package package-test build-packages test-packages
 
 build-packages:
 	@scripts/install-debian-packages $(BUILD_PACKAGES)
@@ -32,6 +33,7 @@ $(PARSEDMARC):
 test: test-packages $(PARSEDMARC)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
+	$(MAKE) fuzz-smoke
 	$(MAKE) package-test
 
 # The .deb and .rpm in .build/packages/, from a release binary with the Swift runtime linked in.
@@ -48,3 +50,22 @@ bench: test-packages
 	$(SWIFT) build -c release --product dmarcd
 	$(SWIFT) build -c release --product DmarcdBench
 	.build/release/DmarcdBench
+
+# The fuzz targets (Sources/DmarcdFuzz) built with libFuzzer, in their own scratch path so that
+# the instrumented modules do not replace the ordinary build's.
+FUZZ_SECONDS ?= 600
+FUZZ_SCRATCH := .build-fuzz
+
+fuzz-build: build-packages
+	$(SWIFT) build --scratch-path $(FUZZ_SCRATCH) --product DmarcdFuzz \
+		-Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library -Xswiftc -DFUZZING
+
+# Each target in turn for FUZZ_SECONDS; findings go to Fuzz/findings/<target>/ (git-ignored).
+fuzz: fuzz-build
+	scripts/fuzz $(FUZZ_SECONDS)
+
+# The seed corpora replayed through every target by the ordinary build of the same executable,
+# so that a parser change that crashes on them fails the tests. Not a fuzzer run: a cold
+# fuzzer build is a second build of every module, too slow for each test run.
+fuzz-smoke:
+	.build/debug/DmarcdFuzz

@@ -110,6 +110,8 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // The fuzz targets; see Sources/DmarcdFuzz/FuzzEntry.swift and `make fuzz`.
+        .executableTarget(name: "DmarcdFuzz", dependencies: ["DNS", "Auth", "Milter", "Reporter"]),
         .target(name: "TestSupport", dependencies: ["DNS", "Auth", "Store"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "TestSupport", .product(name: "Yams", package: "Yams")]),

@@ -24,8 +24,7 @@ enum AggregateReportXMLRepair {
     /// 0x91–0x94) into it. Read as windows-1252 it makes sense; a document that declares another
     /// encoding is left to the parser.
     static func windows1252AsUTF8(_ bytes: [UInt8]) -> [UInt8]? {
-        guard String(validating: bytes, as: UTF8.self) == nil else { return nil }
-        if let declared = declaredEncoding(bytes), !["utf-8", "utf8"].contains(declared.lowercased()) { return nil }
+        guard String(validating: bytes, as: UTF8.self) == nil, claimsUTF8(bytes) else { return nil }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count + bytes.count / 8)
         for byte in bytes {
@@ -40,6 +39,11 @@ enum AggregateReportXMLRepair {
     }
 
     /// The `encoding` of the XML declaration, if any (after a UTF-8 byte order mark).
+    /// Whether the document says it is UTF-8 or says nothing, which means UTF-8 (XML 1.0 §4.3.3).
+    static func claimsUTF8(_ bytes: [UInt8]) -> Bool {
+        declaredEncoding(bytes).map { ["utf-8", "utf8"].contains($0.lowercased()) } ?? true
+    }
+
     static func declaredEncoding(_ bytes: [UInt8]) -> String? {
         let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         let head = String(decoding: bytes.dropFirst(start).prefix(200), as: UTF8.self)

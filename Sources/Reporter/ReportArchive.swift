@@ -19,9 +19,21 @@ enum ReportArchive {
 
     /// The files (directories left out) in archive order.
     static func files(in bytes: [UInt8], maximumEntries: Int, maximumFileBytes: Int) throws(Refusal) -> [File] {
+        // ZIPFoundation's in-memory archive traps when the directory sends it past the end of the
+        // data, as a damaged or hostile zip does (found by fuzzing); its file-backed archive reads
+        // nothing there, as stdio does, and refuses the zip. So the bytes are read from a file
+        // of their own, removed once the entries are out.
+        let file = FileManager.default.temporaryDirectory
+            .appendingPathComponent("dmarcd-report-\(UUID().uuidString).zip")
+        do {
+            try Data(bytes).write(to: file, options: .withoutOverwriting)
+        } catch {
+            throw Refusal(description: "the zip archive could not be put in a temporary file (\(error))")
+        }
+        defer { try? FileManager.default.removeItem(at: file) }
         let archive: Archive
         do {
-            archive = try Archive(data: Data(bytes), accessMode: .read)
+            archive = try Archive(url: file, accessMode: .read)
         } catch {
             throw Refusal(description: "not a readable zip archive (\(error))")
         }

@@ -49,11 +49,29 @@ struct XMLElementTree {
         if data.contains(0) {
             throw ParseError(description: "the document holds NUL bytes (UTF-16 or UTF-32), which reports never need")
         }
+        let head = [UInt8](data.prefix(200))
         // Likewise an encoding that writes `<` otherwise (UTF-7 writes `+ADw-`) could hide them;
         // reports come in UTF-8 or a single-byte encoding that keeps ASCII as it is.
-        if let encoding = AggregateReportXMLRepair.declaredEncoding([UInt8](data.prefix(200))),
+        if let encoding = AggregateReportXMLRepair.declaredEncoding(head),
            !Self.isASCIICompatible(encoding) {
             throw ParseError(description: "the document's encoding \"\(encoding)\" is not one reports use")
+        }
+        // FoundationXML traps on an element name that is not UTF-8, and libxml2 passes such a
+        // name on from a document that claims UTF-8. Refused here, the document may still be
+        // read by the reader's windows-1252 repair, whose output is UTF-8.
+        if AggregateReportXMLRepair.claimsUTF8(head), String(validating: data, as: UTF8.self) == nil {
+            throw ParseError(description: "the document is not UTF-8, as it claims to be")
+        }
+        // FoundationXML crashes on a processing instruction without data (`<?name?>`). Reports
+        // need none but the XML declaration (`<?xml` and a space, first in the document).
+        var afterDeclaration = data.startIndex
+        if let declaration = data.range(of: Data("<?xml".utf8)),
+           data[..<declaration.lowerBound].allSatisfy({ [0xEF, 0xBB, 0xBF, 0x20, 0x09, 0x0A, 0x0D].contains($0) }),
+           declaration.upperBound < data.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(data[declaration.upperBound]) {
+            afterDeclaration = declaration.upperBound
+        }
+        if data.range(of: Data("<?".utf8), in: afterDeclaration..<data.endIndex) != nil {
+            throw ParseError(description: "the document has a processing instruction, which reports never need")
         }
         if data.range(of: Data("<!DOCTYPE".utf8)) != nil {
             throw ParseError(description: "the document has a document type declaration, which reports never need")

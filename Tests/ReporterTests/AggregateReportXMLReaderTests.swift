@@ -69,6 +69,10 @@ import TestSupport
         ("<!DOCTYPE feedback [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]><feedback>&b;</feedback>",
          "document type declaration"),
         ("<!DOCTYPE feedback SYSTEM \"file:///etc/passwd\"><feedback/>", "document type declaration"),
+        // Found by fuzzing: FoundationXML crashed on a processing instruction without data.
+        ("<?x?><feedback/>", "processing instruction"),
+        ("<?xml-stylesheet?><feedback/>", "processing instruction"),
+        ("<?xml version=\"1.0\"?><feedback><?x?></feedback>", "processing instruction"),
     ])
     func badDocumentsAreRefusedWithAReason(document: String, reason: String) {
         // When a document is not a report, the error says why (and nothing crashes)
@@ -76,6 +80,33 @@ import TestSupport
             try AggregateReportXMLReader.read(Data(document.utf8))
         } throws: { error in
             String(describing: error).contains(reason)
+        }
+    }
+
+    @Test func anElementNameThatIsNotUTF8IsRefusedNotATrap() throws {
+        // Given a report found by fuzzing: a UTF-8 document with 0xFF bytes inside an element
+        // name, on which FoundationXML's parser trapped
+        let data = try Fixtures.data(Fixtures.url("fuzz/aggregate-xml-name-not-utf8.xml"))
+
+        // When it is read, then it is refused with the reason, instead of the process dying: read
+        // as windows-1252 (the repair for UTF-8 documents that are not), its start and end tags
+        // still differ
+        #expect {
+            try AggregateReportXMLReader.read(data)
+        } throws: { error in
+            String(describing: error).contains("not UTF-8")
+        }
+    }
+
+    @Test func aProcessingInstructionWithoutDataIsRefusedNotACrash() throws {
+        // Given the document the fuzzer crashed FoundationXML's parser with: `<?x?>` first
+        let data = try Fixtures.data(Fixtures.url("fuzz/aggregate-xml-instruction-without-data.xml"))
+
+        // When it is read, then it is refused with the reason
+        #expect {
+            try AggregateReportXMLReader.read(data)
+        } throws: { error in
+            String(describing: error).contains("processing instruction")
         }
     }
 

@@ -123,6 +123,22 @@ import Testing
                 == "the report has 11 records, more than the limit of 10")
     }
 
+    @Test(arguments: [("the central directory", 16), ("the local header", 42)])
+    func aZipThatPointsPastItsEndIsRejected(what: String, field: Int) throws {
+        // Given a zip whose directory says the central directory, or its entry's local header,
+        // starts far past the end of the archive (found by fuzzing: ZIPFoundation's in-memory
+        // archive trapped on it)
+        var archive = StoredZip.archive([("report.xml", Array("<feedback/>".utf8))])
+        let end = archive.count - 22
+        let directory = Int(archive[end + 16]) | Int(archive[end + 17]) << 8
+        let offset = what == "the central directory" ? end + field : directory + field
+        archive.replaceSubrange(offset..<(offset + 4), with: [0xEF, 0xCD, 0xAB, 0x00])
+
+        // When it is ingested, then it is rejected as a zip, not a trap
+        let reason = Self.rejection(of: archive, name: "report.zip (\(what) past the end)")
+        #expect(reason?.contains("zip") == true, "\(reason ?? "")")
+    }
+
     @Test func deepNestingIsRejected() {
         let document = "<feedback>" + String(repeating: "<x>", count: 100) + String(repeating: "</x>", count: 100) + "</feedback>"
         #expect(Self.rejection(of: Array(document.utf8), name: "100 levels") == "elements are nested deeper than 32 levels")
