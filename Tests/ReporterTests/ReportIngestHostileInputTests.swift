@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import Reporter
 import Testing
+import TestSupport
 
 /// RFC 9990 §8.1's dangers, each sent to the ingester: every one is rejected with its reason,
 /// within a second and without the process growing by more than a bounded amount.
@@ -126,8 +127,8 @@ import Testing
     @Test(arguments: [("the central directory", 16), ("the local header", 42)])
     func aZipThatPointsPastItsEndIsRejected(what: String, field: Int) throws {
         // Given a zip whose directory says the central directory, or its entry's local header,
-        // starts far past the end of the archive (found by fuzzing: ZIPFoundation's in-memory
-        // archive trapped on it)
+        // starts far past the end of the archive (found by fuzzing: the zip library read before
+        // trapped on it)
         var archive = StoredZip.archive([("report.xml", Array("<feedback/>".utf8))])
         let end = archive.count - 22
         let directory = Int(archive[end + 16]) | Int(archive[end + 17]) << 8
@@ -137,6 +138,17 @@ import Testing
         // When it is ingested, then it is rejected as a zip, not a trap
         let reason = Self.rejection(of: archive, name: "report.zip (\(what) past the end)")
         #expect(reason?.contains("zip") == true, "\(reason ?? "")")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aZipWithDamagedDeflateDataIsRejectedNotAHang() throws {
+        // Given a zip found by fuzzing whose entry's deflate data is damaged (the zip library read
+        // before spun on it for ever)
+        let archive = try Fixtures.data(Fixtures.url("fuzz/report-ingest-damaged-deflate.zip"))
+
+        // When it is ingested, then it is rejected for its damaged entry
+        let reason = Self.rejection(of: Array(archive), name: "report-ingest-damaged-deflate.zip")
+        #expect(reason?.hasPrefix("zip entry ") == true, "\(reason ?? "")")
     }
 
     @Test func deepNestingIsRejected() {
