@@ -73,7 +73,7 @@ public final class DelayingDNSForwarder: @unchecked Sendable {
             listener.pending.enter()
             DispatchQueue.global().asyncAfter(deadline: .now() + delay) {
                 defer { listener.pending.leave() }
-                let answer = Self.ask(upstream, received)
+                let answer = DNSProbe.exchange(received, port: upstream, timeout: timeval(tv_sec: 2, tv_usec: 0))
                 guard let latest = listener.waiting.withLock({ $0.removeValue(forKey: question) }),
                       !listener.stopped.load(ordering: .acquiring), var answer else { return }
                 (answer[0], answer[1]) = latest.id
@@ -98,24 +98,5 @@ public final class DelayingDNSForwarder: @unchecked Sendable {
         }
         guard index + 5 <= query.endIndex else { return nil }
         return Array(query[(query.startIndex + 12)..<(index + 5)]).map { $0 | (($0 >= 65 && $0 <= 90) ? 0x20 : 0) }
-    }
-
-    /// One query to the real server on 127.0.0.1 and its answer, or nil when none came.
-    private static func ask(_ port: UInt16, _ query: [UInt8]) -> [UInt8]? {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = FreePort.loopback(port: port)
-        let sent = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sendto(descriptor, query, query.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard sent == query.count else { return nil }
-        var answer = [UInt8](repeating: 0, count: 65_535)
-        let count = recv(descriptor, &answer, answer.count, 0)
-        return count > 0 ? Array(answer[0..<count]) : nil
     }
 }

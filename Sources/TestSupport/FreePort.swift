@@ -62,14 +62,10 @@ public enum FreePort {
     }
 }
 
-/// Sends one SOA query over UDP to see whether a test server is up yet.
+/// DNS messages over UDP to a test server on 127.0.0.1.
 enum DNSProbe {
+    /// Sends one SOA query to see whether a test server is up yet.
     static func answers(port: UInt16, name: String) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         // Header: id 0x6464, no flags, one question; then QNAME, QTYPE SOA (6), QCLASS IN (1).
         var query: [UInt8] = [0x64, 0x64, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
         for label in name.split(separator: ".") {
@@ -77,14 +73,26 @@ enum DNSProbe {
             query.append(contentsOf: label.utf8)
         }
         query += [0, 0, 6, 0, 1]
+        guard let reply = exchange(query, port: port, timeout: timeval(tv_sec: 0, tv_usec: 200_000)) else { return false }
+        return reply.count >= 12 && reply[0] == 0x64 && reply[1] == 0x64
+    }
+
+    /// Sends `message` and returns the first datagram that comes back within `timeout`, or nil.
+    static func exchange(_ message: [UInt8], port: UInt16, timeout: timeval) -> [UInt8]? {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var timeout = timeout
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = FreePort.loopback(port: port)
         let sent = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sendto(descriptor, query, query.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                sendto(descriptor, message, message.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard sent == query.count else { return false }
-        var reply = [UInt8](repeating: 0, count: 512)
-        return recv(descriptor, &reply, reply.count, 0) >= 12 && reply[0] == 0x64 && reply[1] == 0x64
+        guard sent == message.count else { return nil }
+        var reply = [UInt8](repeating: 0, count: 65_535)
+        let count = recv(descriptor, &reply, reply.count, 0)
+        return count > 0 ? Array(reply[0..<count]) : nil
     }
 }
