@@ -61,12 +61,14 @@ extension HistoryStore {
         }
     }
 
-    /// Closes the pool of a store whose file was deleted and removes the write-ahead log and
-    /// shared-memory files left at its path: they belong to the deleted file, and SQLite would
-    /// replay that log into a new database created there.
-    public func closeDeletedFile() {
+    /// Closes the pool of a store whose file was deleted or replaced, and removes the
+    /// write-ahead log and shared-memory index at the path, before anything opens the path
+    /// again. Both belong to the old file: SQLite does not fold a log into a file that was moved
+    /// or unlinked when it closes, and leaves the log where it is; a pool opened at the path
+    /// would read the old file's pages from it, or replay it into a new database.
+    public func closeChangedFile() {
         try? pool.close()
-        guard fileChange() == .deleted else { return }
+        guard fileChange() != nil else { return }
         for suffix in ["-wal", "-shm"] { unlink(path + suffix) }
     }
 }

@@ -196,7 +196,7 @@ public final class HistoryWriter: Sendable {
             guard let change = store.fileChange() else { return store }
             logger.error("history database \(store.path) was \(change) while dmarcd ran: writing to a new file there from now on")
             state.withLock { $0.store = nil }
-            if change == .deleted { store.closeDeletedFile() }
+            store.closeChangedFile()
         }
         let store = try open()
         state.withLock { $0.store = store }
