@@ -94,8 +94,10 @@ extension Configuration {
     /// reports stay in the outbox as long as messages stay in the history (`HistoryRetention`).
     /// Without `buildsAggregateReports` (the daemon with `AggregateReports` off) the scheduler
     /// only delivers what the outbox holds, failure reports, and `ReportEmail` need not name
-    /// report files; the `report` commands build whatever `AggregateReports` says.
-    func reportSchedulerSettings(hostName: String, buildsAggregateReports: Bool = true) throws -> ReportScheduler.Settings {
+    /// report files; the `report` commands build whatever `AggregateReports` says. The reports
+    /// sign with `keyring`, the daemon's keys, or else with the keys read from their files now.
+    func reportSchedulerSettings(hostName: String, buildsAggregateReports: Bool = true,
+                                 keyring: DKIMSigningKeyring? = nil) throws -> ReportScheduler.Settings {
         let schedule: ReportSchedule
         do {
             schedule = try ReportSchedule(interval: Int64(reportInterval))
@@ -121,21 +123,22 @@ extension Configuration {
             pollInterval: .seconds(min(60, max(1, reportInterval / 4))),
             outboxRetention: historyRetentionDays == 0 ? nil : TimeInterval(historyRetentionDays * 86_400),
             buildsAggregateReports: buildsAggregateReports)
-        settings.signingKeys = DKIMSigningKeyring(try signingKeys())
+        settings.signingKeys = try keyring ?? DKIMSigningKeyring(signingKeys())
         return settings
     }
 
     /// What the scheduler needs besides the database: its settings, the transport and the
     /// destination checks. Building it checks the `Report*` keys before the daemon starts.
-    /// `signingKeys` are the daemon's keys, which a SIGHUP replaces; without, the keys are read now.
+    /// `signingKeys` are the daemon's keys, which a SIGHUP replaces; without, the keys are read now,
+    /// once.
     func reportScheduler(resolver: any DNSResolver, hostName: String, buildsAggregateReports: Bool = true,
                          signingKeys: DKIMSigningKeyring? = nil,
                          logger: Logger) throws -> @Sendable (HistoryStore) -> ReportScheduler {
-        var settings = try reportSchedulerSettings(hostName: hostName, buildsAggregateReports: buildsAggregateReports)
-        if let signingKeys { settings.signingKeys = signingKeys }
+        let settings = try reportSchedulerSettings(hostName: hostName, buildsAggregateReports: buildsAggregateReports,
+                                                   keyring: signingKeys)
         let transport = try reportTransport(hostName: hostName)
         let checker = try reportDestinationChecker(resolver: resolver)
-        return { [settings] store in
+        return { store in
             ReportScheduler(settings: settings, store: store, transport: transport, checker: checker, logger: logger)
         }
     }
