@@ -21,8 +21,14 @@ enum MilterBenchmark {
 
     /// Runs the benchmark in a new namespace, printing what it prints.
     static func run() {
+        runInNewNamespace("Milter benchmark", arguments: [namespaceArgument])
+    }
+
+    /// Runs this program again with `arguments` in a private network and mount namespace,
+    /// printing what it prints.
+    static func runInNewNamespace(_ name: String, arguments: [String]) {
         guard getuid() == 0 else {
-            print("Milter benchmark not run: it needs root for a private network namespace (unshare)")
+            print("\(name) not run: it needs root for a private network namespace (unshare)")
             return
         }
         // The child writes to the same output; what this process buffered must come first.
@@ -30,15 +36,15 @@ enum MilterBenchmark {
         do {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-            process.arguments = ["--net", "--mount", "--", try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
-                                 namespaceArgument]
+            process.arguments = ["--net", "--mount", "--", try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")]
+                + arguments
             try process.run()
             process.waitUntilExit()
             if process.terminationStatus != 0 {
-                print("Milter benchmark failed (exit status \(process.terminationStatus))")
+                print("\(name) failed (exit status \(process.terminationStatus))")
             }
         } catch {
-            print("Milter benchmark failed: \(error)")
+            print("\(name) failed: \(error)")
         }
     }
 
@@ -206,6 +212,7 @@ enum MilterBenchmark {
                 Socket inet:\(port)@127.0.0.1
                 AuthservID \(MilterBenchmark.authservID)
                 Nameservers 127.0.0.1
+                DatabasePath \(directory.appendingPathComponent("dmarcd.sqlite").path)
                 LogLevel warning
 
                 """.write(to: configuration, atomically: true, encoding: .utf8)
@@ -266,12 +273,13 @@ enum MilterBenchmark {
         }
 
         /// One SMTP session with one message; returns the header fields the milters added.
-        func session(_ original: BlockingMilterClient.Message, queueID: String) throws -> String {
+        func session(_ original: BlockingMilterClient.Message, queueID: String,
+                     from session: BlockingMilterClient.Session = MilterBenchmark.session) throws -> String {
             var message = original
             message.queueID = queueID
             let clients = try ports.map { try BlockingMilterClient(port: $0) }
             for client in clients { try client.negotiate() }
-            for client in clients { guard try client.open(MilterBenchmark.session) else { return "session refused" } }
+            for client in clients { guard try client.open(session) else { return "session refused" } }
             for client in clients { guard try client.mail(message) else { return "MAIL refused" } }
             for client in clients { guard try client.recipient(message) else { return "RCPT refused" } }
             for client in clients { guard try client.data(message) else { return "DATA refused" } }
@@ -340,10 +348,16 @@ enum MilterBenchmark {
     /// another domain, so DMARC passes only through DKIM: for the pair, only when OpenDMARC
     /// took OpenDKIM's result from the field OpenDKIM added.
     static func signedMessage(_ index: Int, signer: DKIMTestSigner, key: DKIMTestSigner.Key) throws -> BlockingMilterClient.Message {
+        BlockingMilterClient.Message(try signer.sign(messageText(index), key: key, domain: "example.com"),
+                                     sender: "<bounce@example.net>", recipient: "<bob@example.org>")
+    }
+
+    /// The `index`th benchmark message unsigned, from `from`, with `paragraphs` of 176 bytes.
+    static func messageText(_ index: Int, from: String = "Alice Example <alice@example.com>", paragraphs: Int = 19) -> [UInt8] {
         let paragraph = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt\r\n"
             + "ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation.\r\n\r\n"
         let text = """
-            From: Alice Example <alice@example.com>\r
+            From: \(from)\r
             To: Bob Example <bob@example.org>\r
             Subject: Quarterly figures, part \(index + 1)\r
             Date: Sun, 29 Nov 2026 04:46:56 +0000\r
@@ -352,8 +366,7 @@ enum MilterBenchmark {
             Content-Type: text/plain; charset=utf-8\r
             \r
 
-            """ + String(repeating: paragraph, count: 19)
-        let signed = try signer.sign(Array(text.utf8), key: key, domain: "example.com")
-        return BlockingMilterClient.Message(signed, sender: "<bounce@example.net>", recipient: "<bob@example.org>")
+            """ + String(repeating: paragraph, count: paragraphs)
+        return Array(text.utf8)
     }
 }

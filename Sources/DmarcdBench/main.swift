@@ -22,6 +22,26 @@ if CommandLine.arguments.dropFirst().first == MilterBenchmark.namespaceArgument 
     exit(0)
 }
 
+// `DmarcdBench soak [MINUTES [MESSAGES_PER_SECOND]]`: an hour of steady load (not part of the
+// run of every benchmark), sampled every minute.
+if CommandLine.arguments.dropFirst().first == SoakBenchmark.argument {
+    let numbers = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
+    SoakBenchmark.run(minutes: numbers.first ?? SoakBenchmark.defaultMinutes,
+                      rate: numbers.dropFirst().first ?? SoakBenchmark.defaultRate)
+    exit(0)
+}
+
+if CommandLine.arguments.dropFirst().first == SoakBenchmark.namespaceArgument {
+    let numbers = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
+    do {
+        try SoakBenchmark.runInNamespace(minutes: numbers[0], rate: numbers[1])
+    } catch {
+        print("Soak benchmark failed: \(error)")
+        exit(1)
+    }
+    exit(0)
+}
+
 // `DmarcdBench reports`: the aggregate report benchmark alone.
 if CommandLine.arguments.dropFirst().first == ReportBenchmark.argument {
     await ReportBenchmark.run()
