@@ -157,11 +157,18 @@ enum HistorySchema {
     }
 
     /// Runs `insert`, which adds many `message` rows, with the insert triggers of the count
-    /// tables set aside, then counts what it added with one grouped upsert per table. Measured on
-    /// 100,000 rows, the four trigger upserts of each row cost six times the row itself. The
-    /// triggers are dropped and recreated from their stored text within the caller's transaction,
-    /// so no other connection ever sees the tables without them; new rows take ids above the
-    /// largest one (`INTEGER PRIMARY KEY` without AUTOINCREMENT), which is how they are found.
+    /// tables set aside, then counts what it added. Measured on 100,000 rows, the four trigger
+    /// upserts of each row cost six times the row itself. The triggers are dropped and recreated
+    /// from their stored text within the caller's transaction, so no other connection ever sees
+    /// the tables without them; new rows take ids above the largest one (`INTEGER PRIMARY KEY`
+    /// without AUTOINCREMENT), which is how they are found.
+    ///
+    /// The new rows are grouped once by hour, From domain and client into `counted_batch`, and
+    /// each count table adds up those groups: one pass over the rows instead of one per table,
+    /// which on 100,000 rows took a third of the import. Every table's key is made of these
+    /// three (an hour lies within one day), and `counted_batch` names its columns as `message`
+    /// does, so the keys' expressions read it as they read `message`; each group keeps its
+    /// earliest time, which has the group's hour and day.
     static func countingAfterwards<T>(_ db: Database, insert: () throws -> T) throws -> T {
         let names = countTables.map { "'\($0.name)_count'" }.joined(separator: ", ")
         let triggers = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (\(names))")
@@ -170,13 +177,20 @@ enum HistorySchema {
         }
         let firstNewID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM message") ?? 1
         let result = try insert()
+        try db.execute(sql: """
+            CREATE TEMP TABLE counted_batch AS SELECT min(message.time_ms) AS time_ms, \
+            \(domainKey.value("message.")) AS header_from_domain, \(clientKey.value("message.")) AS client_ip, \
+            \(countColumns.map { "sum(\($0.value("message."))) AS \($0.name)" }.joined(separator: ", ")) \
+            FROM message WHERE id >= ? GROUP BY \(hourKey.value("message.")), 2, 3
+            """, arguments: [firstNewID])
         for table in countTables {
             try db.execute(sql: """
-                INSERT INTO \(table.name) SELECT \(table.keys.map { $0.value("message.") }.joined(separator: ", ")), \
-                \(summedCounts) FROM message WHERE id >= ? GROUP BY \((1...table.keys.count).map(String.init).joined(separator: ", ")) \
-                \(addingToExistingCounts)
-                """, arguments: [firstNewID])
+                INSERT INTO \(table.name) SELECT \(table.keys.map { $0.value("counted_batch.") }.joined(separator: ", ")), \
+                \(countColumns.map { "sum(counted_batch.\($0.name))" }.joined(separator: ", ")) FROM counted_batch \
+                GROUP BY \((1...table.keys.count).map(String.init).joined(separator: ", ")) \(addingToExistingCounts)
+                """)
         }
+        try db.execute(sql: "DROP TABLE counted_batch")
         for trigger in triggers {
             try db.execute(sql: trigger["sql"])
         }
