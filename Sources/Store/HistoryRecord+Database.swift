@@ -76,12 +76,11 @@ public struct HistoryStoreError: Error, Sendable, Hashable, CustomStringConverti
 /// The statements that insert history records, prepared once for all the records of a
 /// transaction and run through SQLite's C interface: looking each statement up by its text and
 /// building GRDB's `StatementArguments` from a row's 36 values took more than half of what an
-/// insert cost.
+/// insert cost. The DKIM signatures and recipients of the messages go in afterwards, many rows
+/// to a statement (``MultiRowInsert``).
 struct HistoryInsertion {
     private let db: Database
     private let message: BoundStatement
-    private let signature: BoundStatement
-    private let recipient: BoundStatement
 
     init(_ db: Database) throws {
         self.db = db
@@ -90,41 +89,85 @@ struct HistoryInsertion {
             VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """)
-        signature = try BoundStatement(db, sql: """
-            INSERT INTO dkim_signature (message_id, position, domain, selector, result, key_bits, human_result)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
-        recipient = try BoundStatement(db, sql: """
-            INSERT INTO envelope_recipient (message_id, position, domain) VALUES (?, ?, ?)
-            """)
     }
 
-    /// Inserts the message and its child rows; false when an imported record with the same key
-    /// is already there.
-    func insert(_ record: HistoryRecord) throws -> Bool {
-        let policy = record.policy
-        try message.run(
-            Int64((record.time.timeIntervalSince1970 * 1000).rounded()), record.queueID, record.reporter,
-            record.importKey, record.clientIP, record.helo, record.mailFromDomain, record.headerFromDomain,
-            record.policyDomain, policy?.p?.rawValue, policy?.sp?.rawValue, policy?.np?.rawValue,
-            policy?.adkim?.rawValue, policy?.aspf?.rawValue, policy?.isTesting, policy?.percent,
-            policy?.publicSuffix?.rawValue, policy?.failureReportOptions,
-            policy.flatMap { $0.aggregateReportURIs.isEmpty ? nil : $0.aggregateReportURIs.joined(separator: ",") },
-            policy.flatMap { $0.failureReportURIs.isEmpty ? nil : $0.failureReportURIs.joined(separator: ",") },
-            policy?.discoveryMethod?.rawValue,
-            record.spf?.domain, record.spf?.scope.rawValue, record.spf?.result, record.spf?.humanResult,
-            record.spfAligned, record.dkimAligned, record.arcResult, record.dmarcResult.rawValue,
-            record.requestedDisposition.rawValue, record.disposition.rawValue, record.overrideReason?.rawValue,
-            record.overrideComment, record.fromField, record.subject, record.explanation)
-        guard db.changesCount > 0 else { return false }
-        let id = db.lastInsertedRowID
-        for (position, dkim) in record.dkim.enumerated() {
-            try signature.run(id, position, dkim.domain, dkim.selector, dkim.result, dkim.keyBits, dkim.humanResult)
+    /// Inserts the messages and their child rows; returns how many were added, which leaves out
+    /// imported records whose key is already there.
+    func insert(_ records: some Sequence<HistoryRecord>) throws -> Int {
+        var signatures = MultiRowInsert<Int64, Int, String?, String?, String, Int?, String?>(
+            db, into: "dkim_signature (message_id, position, domain, selector, result, key_bits, human_result)")
+        var recipients = MultiRowInsert<Int64, Int, String>(db, into: "envelope_recipient (message_id, position, domain)")
+        var added = 0
+        for record in records {
+            let policy = record.policy
+            try message.run(
+                Int64((record.time.timeIntervalSince1970 * 1000).rounded()), record.queueID, record.reporter,
+                record.importKey, record.clientIP, record.helo, record.mailFromDomain, record.headerFromDomain,
+                record.policyDomain, policy?.p?.rawValue, policy?.sp?.rawValue, policy?.np?.rawValue,
+                policy?.adkim?.rawValue, policy?.aspf?.rawValue, policy?.isTesting, policy?.percent,
+                policy?.publicSuffix?.rawValue, policy?.failureReportOptions,
+                policy.flatMap { $0.aggregateReportURIs.isEmpty ? nil : $0.aggregateReportURIs.joined(separator: ",") },
+                policy.flatMap { $0.failureReportURIs.isEmpty ? nil : $0.failureReportURIs.joined(separator: ",") },
+                policy?.discoveryMethod?.rawValue,
+                record.spf?.domain, record.spf?.scope.rawValue, record.spf?.result, record.spf?.humanResult,
+                record.spfAligned, record.dkimAligned, record.arcResult, record.dmarcResult.rawValue,
+                record.requestedDisposition.rawValue, record.disposition.rawValue, record.overrideReason?.rawValue,
+                record.overrideComment, record.fromField, record.subject, record.explanation)
+            guard db.changesCount > 0 else { continue }
+            added += 1
+            let id = db.lastInsertedRowID
+            for (position, dkim) in record.dkim.enumerated() {
+                try signatures.append((id, position, dkim.domain, dkim.selector, dkim.result, dkim.keyBits, dkim.humanResult))
+            }
+            for (position, domain) in record.recipientDomains.enumerated() {
+                try recipients.append((id, position, domain))
+            }
         }
-        for (position, domain) in record.recipientDomains.enumerated() {
-            try recipient.run(id, position, domain)
+        try signatures.flush()
+        try recipients.flush()
+        return added
+    }
+}
+
+/// Rows for one table, written by INSERT statements of ``rowsPerStatement`` rows: running a
+/// statement costs more than the row it writes.
+struct MultiRowInsert<each Column: DirectlyBound> {
+    static var rowsPerStatement: Int { 64 }
+
+    private let db: Database
+    private let table: String
+    private var rows: [(repeat each Column)] = []
+
+    /// `table` is the table's name followed by its columns in parentheses, in the order of `Column`.
+    init(_ db: Database, into table: String) {
+        self.db = db
+        self.table = table
+        rows.reserveCapacity(Self.rowsPerStatement)
+    }
+
+    mutating func append(_ row: (repeat each Column)) throws {
+        rows.append(row)
+        if rows.count == Self.rowsPerStatement { try flush() }
+    }
+
+    /// Writes the rows appended since the last time.
+    mutating func flush() throws {
+        guard !rows.isEmpty else { return }
+        let placeholders = "(" + Array(repeating: "?", count: Self.columnCount).joined(separator: ", ") + ")"
+        let statement = try BoundStatement(
+            cachedIn: db, sql: "INSERT INTO \(table) VALUES " + Array(repeating: placeholders, count: rows.count).joined(separator: ", "))
+        try statement.run { binder in
+            for row in rows {
+                for value in repeat each row { binder.bind(value) }
+            }
         }
-        return true
+        rows.removeAll(keepingCapacity: true)
+    }
+
+    private static var columnCount: Int {
+        var count = 0
+        for _ in repeat (each Column).self { count += 1 }
+        return count
     }
 }
 
@@ -184,21 +227,44 @@ struct BoundStatement {
         statement = try db.makeStatement(sql: sql)
     }
 
+    /// The statement from the connection's cache, prepared when first asked for.
+    init(cachedIn db: Database, sql: String) throws {
+        self.db = db
+        statement = try db.cachedStatement(sql: sql)
+    }
+
     /// Runs the statement once with `values` for its parameters, in order.
     func run<each Value: DirectlyBound>(_ values: repeat each Value) throws {
+        try run { binder in
+            for value in repeat each values { binder.bind(value) }
+        }
+    }
+
+    /// Runs the statement once with the values `bindValues` gives its binder, in order.
+    func run(_ bindValues: (inout Binder) -> Void) throws {
         let handle = statement.sqliteStatement
         // The previous run's outcome has been dealt with; reset only makes the statement runnable.
         sqlite3_reset(handle)
-        var index: Int32 = 0
-        var code = SQLITE_OK
-        for value in repeat each values {
-            index += 1
-            if code == SQLITE_OK { code = value.bind(to: handle, at: index) }
-        }
+        var binder = Binder(statement: handle)
+        bindValues(&binder)
+        var code = binder.code
         if code == SQLITE_OK { code = sqlite3_step(handle) }
         guard code == SQLITE_DONE else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code),
                                 message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+        }
+    }
+
+    /// Binds values to a statement's parameters one after the other; after a failure it binds
+    /// nothing more and keeps the failure's code.
+    struct Binder {
+        fileprivate let statement: SQLiteStatement
+        fileprivate var index: Int32 = 0
+        fileprivate(set) var code = SQLITE_OK
+
+        mutating func bind(_ value: some DirectlyBound) {
+            index += 1
+            if code == SQLITE_OK { code = value.bind(to: statement, at: index) }
         }
     }
 }

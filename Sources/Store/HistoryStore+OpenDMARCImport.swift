@@ -24,8 +24,9 @@ extension HistoryStore {
     ///
     /// A file that brings at least as many records as the history holds (a first import) is one
     /// transaction, with the message indexes built once at its end
-    /// (``HistorySchema/indexingAfterwards(_:insert:)``). Otherwise each `batchSize` records are
-    /// one transaction, so the daemon's writer gets the lock in between.
+    /// (``HistorySchema/indexingAfterwards(_:insert:)``). Otherwise each `batchSize` records
+    /// (rounded up to the reading thread's next chunk) are one transaction, so the daemon's
+    /// writer gets the lock in between.
     public func importOpenDMARCHistory(path: String, batchSize: Int = 10_000) throws -> OpenDMARCImportSummary {
         guard let file = FileHandle(forReadingAtPath: path) else {
             throw HistoryStoreError(description: "\(path): cannot open for reading")
@@ -37,8 +38,8 @@ extension HistoryStore {
         let transactionSize = isFirstImport ? Int.max : batchSize
 
         var summary = OpenDMARCImportSummary()
-        let records = OpenDMARCHistoryPrefetch(OpenDMARCHistoryFile(file))
-        defer { records.stop() }
+        let chunks = OpenDMARCHistoryPrefetch(OpenDMARCHistoryFile(file))
+        defer { chunks.stop() }
         var isAtEnd = false
         while !isAtEnd {
             try pool.write { db in
@@ -47,17 +48,15 @@ extension HistoryStore {
                         let insertion = try HistoryInsertion(db)
                         var taken = 0
                         while taken < transactionSize {
-                            guard let next = try records.next() else {
+                            guard let chunk = try chunks.next() else {
                                 isAtEnd = true
                                 return
                             }
-                            switch next {
-                            case .success(let record):
-                                taken += 1
-                                if try insertion.insert(record) { summary.imported += 1 } else { summary.alreadyPresent += 1 }
-                            case .failure(let problem):
-                                summary.problems.append(.init(line: problem.line, reason: problem.reason))
-                            }
+                            let added = try insertion.insert(chunk.records)
+                            summary.imported += added
+                            summary.alreadyPresent += chunk.records.count - added
+                            summary.problems += chunk.problems.map { .init(line: $0.line, reason: $0.reason) }
+                            taken += chunk.records.count
                         }
                     }
                 }
@@ -115,21 +114,21 @@ struct OpenDMARCHistoryFile {
 /// Reads an OpenDMARC history file on a thread of its own, some thousand records ahead of the
 /// thread that writes them: on two cores, parsing and SQLite then take turns no longer.
 final class OpenDMARCHistoryPrefetch: @unchecked Sendable {
-    typealias Item = Result<HistoryRecord, OpenDMARCHistoryParser.Problem>
+    /// Records read one after the other, and the problems met among them.
+    struct Chunk {
+        var records: [HistoryRecord] = []
+        var problems: [OpenDMARCHistoryParser.Problem] = []
+    }
 
     private static let chunkSize = 1_000
     private static let chunksAhead = 4
 
     // Shared with the reading thread, under `condition`.
     private let condition = NSCondition()
-    private var chunks: [[Item]] = []
+    private var chunks: [Chunk] = []
     private var readingEnded = false
     private var readingError: (any Error)?
     private var stopped = false
-
-    // The writing thread's own.
-    private var current: [Item] = []
-    private var position = 0
 
     init(_ file: OpenDMARCHistoryFile) {
         let thread = Thread { [self] in read(file) }
@@ -137,20 +136,15 @@ final class OpenDMARCHistoryPrefetch: @unchecked Sendable {
         thread.start()
     }
 
-    /// The next record or problem; nil at the end of the file.
-    func next() throws -> Item? {
-        if position == current.count {
-            condition.lock()
-            defer { condition.unlock() }
-            while chunks.isEmpty && !readingEnded { condition.wait() }
-            if let readingError { throw readingError }
-            guard !chunks.isEmpty else { return nil }
-            current = chunks.removeFirst()
-            position = 0
-            condition.signal()
-        }
-        position += 1
-        return current[position - 1]
+    /// The next chunk of the file; nil at its end.
+    func next() throws -> Chunk? {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.isEmpty && !readingEnded { condition.wait() }
+        if let readingError { throw readingError }
+        guard !chunks.isEmpty else { return nil }
+        condition.signal()
+        return chunks.removeFirst()
     }
 
     /// Ends the reading thread when the writing ends early.
@@ -163,14 +157,19 @@ final class OpenDMARCHistoryPrefetch: @unchecked Sendable {
 
     private func read(_ file: OpenDMARCHistoryFile) {
         var file = file
-        var chunk: [Item] = []
         var error: (any Error)?
         var more = true
         while more {
+            var chunk = Chunk()
+            chunk.records.reserveCapacity(Self.chunkSize)
             do {
-                chunk.reserveCapacity(Self.chunkSize)
-                while chunk.count < Self.chunkSize, let item = try file.next() { chunk.append(item) }
-                more = chunk.count == Self.chunkSize
+                while chunk.records.count + chunk.problems.count < Self.chunkSize, let item = try file.next() {
+                    switch item {
+                    case .success(let record): chunk.records.append(record)
+                    case .failure(let problem): chunk.problems.append(problem)
+                    }
+                }
+                more = chunk.records.count + chunk.problems.count == Self.chunkSize
             } catch let thrown {
                 error = thrown
                 more = false
@@ -178,14 +177,13 @@ final class OpenDMARCHistoryPrefetch: @unchecked Sendable {
             condition.lock()
             while chunks.count >= Self.chunksAhead && !stopped { condition.wait() }
             if stopped { more = false }
-            if !chunk.isEmpty { chunks.append(chunk) }
+            if !chunk.records.isEmpty || !chunk.problems.isEmpty { chunks.append(chunk) }
             if !more {
                 readingEnded = true
                 readingError = error
             }
             condition.signal()
             condition.unlock()
-            chunk = []
         }
     }
 }

@@ -76,8 +76,7 @@ public final class HistoryStore: Sendable {
     /// Stores `records` in one transaction; all or none are stored.
     public func record(_ records: [HistoryRecord]) throws {
         try pool.write { db in
-            let insertion = try HistoryInsertion(db)
-            for record in records { _ = try insertion.insert(record) }
+            _ = try HistoryInsertion(db).insert(records)
         }
     }
 

@@ -208,8 +208,7 @@ public final class HistoryWriter: Sendable {
     private func write(_ batch: ArraySlice<HistoryRecord>, to store: HistoryStore) throws {
         do {
             try store.pool.write { db in
-                let insertion = try HistoryInsertion(db)
-                for record in batch { _ = try insertion.insert(record) }
+                _ = try HistoryInsertion(db).insert(batch)
             }
             state.withLock { $0.health.writtenRecords += batch.count }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -219,7 +218,7 @@ public final class HistoryWriter: Sendable {
                     do {
                         try db.inSavepoint {
                             // Prepared again for each record: SQLite cannot run a statement that failed again.
-                            _ = try HistoryInsertion(db).insert(record)
+                            _ = try HistoryInsertion(db).insert(CollectionOfOne(record))
                             return .commit
                         }
                     } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
