@@ -94,30 +94,32 @@ struct HistoryInsertion {
     /// Inserts the messages and their child rows; returns how many were added, which leaves out
     /// imported records whose key is already there.
     func insert(_ records: some Sequence<HistoryRecord>) throws -> Int {
-        var signatures = MultiRowInsert<Int64, Int, String?, String?, String, Int?, String?>(
-            db, into: "dkim_signature (message_id, position, domain, selector, result, key_bits, human_result)")
-        var recipients = MultiRowInsert<Int64, Int, String>(db, into: "envelope_recipient (message_id, position, domain)")
+        var signatures = MultiRowInsert<(id: Int64, position: Int, signature: HistoryRecord.DKIMSignature)>(
+            db, into: "dkim_signature (message_id, position, domain, selector, result, key_bits, human_result)", columns: 7
+        ) { row, binder in
+            binder.bind(row.id)
+            binder.bind(row.position)
+            binder.bind(row.signature.domain)
+            binder.bind(row.signature.selector)
+            binder.bind(row.signature.result)
+            binder.bind(row.signature.keyBits)
+            binder.bind(row.signature.humanResult)
+        }
+        var recipients = MultiRowInsert<(id: Int64, position: Int, domain: String)>(
+            db, into: "envelope_recipient (message_id, position, domain)", columns: 3
+        ) { row, binder in
+            binder.bind(row.id)
+            binder.bind(row.position)
+            binder.bind(row.domain)
+        }
         var added = 0
         for record in records {
-            let policy = record.policy
-            try message.run(
-                Int64((record.time.timeIntervalSince1970 * 1000).rounded()), record.queueID, record.reporter,
-                record.importKey, record.clientIP, record.helo, record.mailFromDomain, record.headerFromDomain,
-                record.policyDomain, policy?.p?.rawValue, policy?.sp?.rawValue, policy?.np?.rawValue,
-                policy?.adkim?.rawValue, policy?.aspf?.rawValue, policy?.isTesting, policy?.percent,
-                policy?.publicSuffix?.rawValue, policy?.failureReportOptions,
-                policy.flatMap { $0.aggregateReportURIs.isEmpty ? nil : $0.aggregateReportURIs.joined(separator: ",") },
-                policy.flatMap { $0.failureReportURIs.isEmpty ? nil : $0.failureReportURIs.joined(separator: ",") },
-                policy?.discoveryMethod?.rawValue,
-                record.spf?.domain, record.spf?.scope.rawValue, record.spf?.result, record.spf?.humanResult,
-                record.spfAligned, record.dkimAligned, record.arcResult, record.dmarcResult.rawValue,
-                record.requestedDisposition.rawValue, record.disposition.rawValue, record.overrideReason?.rawValue,
-                record.overrideComment, record.fromField, record.subject, record.explanation)
+            try message.run { binder in Self.bindMessage(record, to: &binder) }
             guard db.changesCount > 0 else { continue }
             added += 1
             let id = db.lastInsertedRowID
-            for (position, dkim) in record.dkim.enumerated() {
-                try signatures.append((id, position, dkim.domain, dkim.selector, dkim.result, dkim.keyBits, dkim.humanResult))
+            for (position, signature) in record.dkim.enumerated() {
+                try signatures.append((id, position, signature))
             }
             for (position, domain) in record.recipientDomains.enumerated() {
                 try recipients.append((id, position, domain))
@@ -127,25 +129,71 @@ struct HistoryInsertion {
         try recipients.flush()
         return added
     }
+
+    /// The values of a `message` row, in the order of ``HistoryRecord/messageColumns`` after `id`.
+    private static func bindMessage(_ record: HistoryRecord, to binder: inout BoundStatement.Binder) {
+        let policy = record.policy
+        binder.bind(Int64((record.time.timeIntervalSince1970 * 1000).rounded()))
+        binder.bind(record.queueID)
+        binder.bind(record.reporter)
+        binder.bind(record.importKey)
+        binder.bind(record.clientIP)
+        binder.bind(record.helo)
+        binder.bind(record.mailFromDomain)
+        binder.bind(record.headerFromDomain)
+        binder.bind(record.policyDomain)
+        binder.bind(policy?.p?.rawValue)
+        binder.bind(policy?.sp?.rawValue)
+        binder.bind(policy?.np?.rawValue)
+        binder.bind(policy?.adkim?.rawValue)
+        binder.bind(policy?.aspf?.rawValue)
+        binder.bind(policy?.isTesting)
+        binder.bind(policy?.percent)
+        binder.bind(policy?.publicSuffix?.rawValue)
+        binder.bind(policy?.failureReportOptions)
+        binder.bind(policy.flatMap { $0.aggregateReportURIs.isEmpty ? nil : $0.aggregateReportURIs.joined(separator: ",") })
+        binder.bind(policy.flatMap { $0.failureReportURIs.isEmpty ? nil : $0.failureReportURIs.joined(separator: ",") })
+        binder.bind(policy?.discoveryMethod?.rawValue)
+        binder.bind(record.spf?.domain)
+        binder.bind(record.spf?.scope.rawValue)
+        binder.bind(record.spf?.result)
+        binder.bind(record.spf?.humanResult)
+        binder.bind(record.spfAligned)
+        binder.bind(record.dkimAligned)
+        binder.bind(record.arcResult)
+        binder.bind(record.dmarcResult.rawValue)
+        binder.bind(record.requestedDisposition.rawValue)
+        binder.bind(record.disposition.rawValue)
+        binder.bind(record.overrideReason?.rawValue)
+        binder.bind(record.overrideComment)
+        binder.bind(record.fromField)
+        binder.bind(record.subject)
+        binder.bind(record.explanation)
+    }
 }
 
 /// Rows for one table, written by INSERT statements of ``rowsPerStatement`` rows: running a
 /// statement costs more than the row it writes.
-struct MultiRowInsert<each Column: DirectlyBound> {
+struct MultiRowInsert<Row> {
     static var rowsPerStatement: Int { 64 }
 
     private let db: Database
     private let table: String
-    private var rows: [(repeat each Column)] = []
+    private let columns: Int
+    private let bindRow: (Row, inout BoundStatement.Binder) -> Void
+    private var rows: [Row] = []
 
-    /// `table` is the table's name followed by its columns in parentheses, in the order of `Column`.
-    init(_ db: Database, into table: String) {
+    /// `table` is the table's name followed by its `columns` columns in parentheses, in the
+    /// order `bindRow` binds a row's values.
+    init(_ db: Database, into table: String, columns: Int, bindRow: @escaping (Row, inout BoundStatement.Binder) -> Void) {
         self.db = db
         self.table = table
+        self.columns = columns
+        self.bindRow = bindRow
         rows.reserveCapacity(Self.rowsPerStatement)
     }
 
-    mutating func append(_ row: (repeat each Column)) throws {
+    mutating func append(_ row: Row) throws {
         rows.append(row)
         if rows.count == Self.rowsPerStatement { try flush() }
     }
@@ -153,64 +201,13 @@ struct MultiRowInsert<each Column: DirectlyBound> {
     /// Writes the rows appended since the last time.
     mutating func flush() throws {
         guard !rows.isEmpty else { return }
-        let placeholders = "(" + Array(repeating: "?", count: Self.columnCount).joined(separator: ", ") + ")"
+        let placeholders = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
         let statement = try BoundStatement(
             cachedIn: db, sql: "INSERT INTO \(table) VALUES " + Array(repeating: placeholders, count: rows.count).joined(separator: ", "))
         try statement.run { binder in
-            for row in rows {
-                for value in repeat each row { binder.bind(value) }
-            }
+            for row in rows { bindRow(row, &binder) }
         }
         rows.removeAll(keepingCapacity: true)
-    }
-
-    private static var columnCount: Int {
-        var count = 0
-        for _ in repeat (each Column).self { count += 1 }
-        return count
-    }
-}
-
-/// A value that ``BoundStatement`` binds straight to SQLite.
-protocol DirectlyBound {
-    func bind(to statement: SQLiteStatement, at index: Int32) -> Int32
-}
-
-extension String: DirectlyBound {
-    func bind(to statement: SQLiteStatement, at index: Int32) -> Int32 {
-        var text = self
-        return text.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) {
-                sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), BoundStatement.copied)
-            }
-        }
-    }
-}
-
-extension Int64: DirectlyBound {
-    func bind(to statement: SQLiteStatement, at index: Int32) -> Int32 {
-        sqlite3_bind_int64(statement, index, self)
-    }
-}
-
-extension Int: DirectlyBound {
-    func bind(to statement: SQLiteStatement, at index: Int32) -> Int32 {
-        sqlite3_bind_int64(statement, index, Int64(self))
-    }
-}
-
-extension Bool: DirectlyBound {
-    func bind(to statement: SQLiteStatement, at index: Int32) -> Int32 {
-        sqlite3_bind_int(statement, index, self ? 1 : 0)
-    }
-}
-
-extension Optional: DirectlyBound where Wrapped: DirectlyBound {
-    func bind(to statement: SQLiteStatement, at index: Int32) -> Int32 {
-        switch self {
-        case .some(let value): value.bind(to: statement, at: index)
-        case .none: sqlite3_bind_null(statement, index)
-        }
     }
 }
 
@@ -233,13 +230,6 @@ struct BoundStatement {
         statement = try db.cachedStatement(sql: sql)
     }
 
-    /// Runs the statement once with `values` for its parameters, in order.
-    func run<each Value: DirectlyBound>(_ values: repeat each Value) throws {
-        try run { binder in
-            for value in repeat each values { binder.bind(value) }
-        }
-    }
-
     /// Runs the statement once with the values `bindValues` gives its binder, in order.
     func run(_ bindValues: (inout Binder) -> Void) throws {
         let handle = statement.sqliteStatement
@@ -255,16 +245,50 @@ struct BoundStatement {
         }
     }
 
-    /// Binds values to a statement's parameters one after the other; after a failure it binds
+    /// Binds values to a statement's parameters one after the other, each type by its own
+    /// `sqlite3_bind_*` (no generic code between a value and SQLite); after a failure it binds
     /// nothing more and keeps the failure's code.
     struct Binder {
-        fileprivate let statement: SQLiteStatement
-        fileprivate var index: Int32 = 0
-        fileprivate(set) var code = SQLITE_OK
+        private let statement: SQLiteStatement
+        private var index: Int32 = 0
+        fileprivate private(set) var code = SQLITE_OK
 
-        mutating func bind(_ value: some DirectlyBound) {
+        fileprivate init(statement: SQLiteStatement) {
+            self.statement = statement
+        }
+
+        mutating func bind(_ value: String?) {
+            guard let value else { return bindNull() }
+            var text = value
+            next { statement, index in
+                text.withUTF8 { bytes in
+                    bytes.withMemoryRebound(to: CChar.self) {
+                        sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), BoundStatement.copied)
+                    }
+                }
+            }
+        }
+
+        mutating func bind(_ value: Int64?) {
+            guard let value else { return bindNull() }
+            next { sqlite3_bind_int64($0, $1, value) }
+        }
+
+        mutating func bind(_ value: Int?) {
+            bind(value.map(Int64.init))
+        }
+
+        mutating func bind(_ value: Bool?) {
+            bind(value.map { $0 ? Int64(1) : 0 })
+        }
+
+        private mutating func bindNull() {
+            next { sqlite3_bind_null($0, $1) }
+        }
+
+        private mutating func next(_ bind: (SQLiteStatement, Int32) -> Int32) {
             index += 1
-            if code == SQLITE_OK { code = value.bind(to: statement, at: index) }
+            if code == SQLITE_OK { code = bind(statement, index) }
         }
     }
 }
