@@ -57,10 +57,17 @@ struct XMLElementTree {
             throw ParseError(description: "the document's encoding \"\(encoding)\" is not one reports use")
         }
         // FoundationXML traps on an element name that is not UTF-8, and libxml2 passes such a
-        // name on from a document that claims UTF-8. Refused here, the document may still be
-        // read by the reader's windows-1252 repair, whose output is UTF-8.
-        if AggregateReportXMLRepair.claimsUTF8(head), String(validating: data, as: UTF8.self) == nil {
-            throw ParseError(description: "the document is not UTF-8, as it claims to be")
+        // name on from a document that claims UTF-8, and from one in an encoding it does not
+        // know (`iso8859-UTF-8`). So a document that is not UTF-8 must name a single-byte
+        // encoding, which libxml2 converts to UTF-8. Refused here, a document that claims UTF-8
+        // may still be read by the reader's windows-1252 repair, whose output is UTF-8.
+        if String(validating: data, as: UTF8.self) == nil {
+            if AggregateReportXMLRepair.claimsUTF8(head) {
+                throw ParseError(description: "the document is not UTF-8, as it claims to be")
+            }
+            if let encoding = AggregateReportXMLRepair.declaredEncoding(head), !Self.isSingleByte(encoding) {
+                throw ParseError(description: "the document is not UTF-8, and its encoding \"\(encoding)\" is not one of ISO 8859 or the Windows code pages")
+            }
         }
         // FoundationXML crashes on a processing instruction without data (`<?name?>`). Reports
         // need none but the XML declaration (`<?xml` and a space, first in the document).
@@ -106,6 +113,21 @@ extension XMLElementTree {
         let name = encoding.lowercased()
         return ["utf-8", "utf8", "us-ascii", "ascii", "latin1"].contains(name)
             || ["iso-8859-", "iso8859-", "windows-125", "cp125"].contains { name.hasPrefix($0) }
+    }
+
+    /// ISO 8859-1 to -16 and Windows-1250 to -1258 by the names libxml2 (through iconv) knows
+    /// them by: encodings that give every byte a character.
+    static func isSingleByte(_ encoding: String) -> Bool {
+        let name = encoding.lowercased()
+        if name == "latin1" { return true }
+        for prefix in ["iso-8859-", "iso8859-"] where name.hasPrefix(prefix) {
+            guard let part = Int(name.dropFirst(prefix.count)) else { return false }
+            return (1...16).contains(part) && part != 12
+        }
+        for prefix in ["windows-125", "cp125"] where name.hasPrefix(prefix) {
+            return name.count == prefix.count + 1 && name.last.map { ("0"..."8").contains($0) } == true
+        }
+        return false
     }
 }
 

@@ -98,6 +98,19 @@ import TestSupport
         }
     }
 
+    @Test func aDocumentNotInUTF8NorInAnEncodingLibxml2KnowsIsRefusedNotATrap() throws {
+        // Given the document of a later fuzzer run: encoding "iso8859-UTF-8", which libxml2
+        // does not know, and an element name of 0xFF bytes, which it then passed on unconverted
+        let data = try Fixtures.data(Fixtures.url("fuzz/aggregate-xml-unknown-encoding-not-utf8.xml"))
+
+        // When it is read, then it is refused with the reason
+        #expect {
+            try AggregateReportXMLReader.read(data)
+        } throws: { error in
+            String(describing: error).contains("its encoding \"iso8859-UTF-8\" is not one of ISO 8859 or the Windows code pages")
+        }
+    }
+
     @Test func aProcessingInstructionWithoutDataIsRefusedNotACrash() throws {
         // Given the document the fuzzer crashed FoundationXML's parser with: `<?x?>` first
         let data = try Fixtures.data(Fixtures.url("fuzz/aggregate-xml-instruction-without-data.xml"))
