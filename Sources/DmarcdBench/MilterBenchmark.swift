@@ -57,18 +57,7 @@ enum MilterBenchmark {
 
         let signer = try DKIMTestSigner()
         let key = try signer.rsaKey(bits: 2048)
-        let dns = try DNSTestServer(zones: [
-            .init("com", records: ""),
-            .init("net", records: ""),
-            .init("example.net", records: """
-                @              TXT "v=spf1 ip4:192.0.2.0/24 -all"
-                """),
-            .init("example.com", records: """
-                sel._domainkey TXT \(DNSTestServer.Zone.quotedStrings(key.record()))
-                _dmarc         TXT "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"
-                @              TXT "v=spf1 ip4:192.0.2.0/24 -all"
-                """),
-        ], port: 53)
+        let dns = try DNSTestServer(zones: zones(rsa: key), port: 53)
         defer { dns.stop() }
         let messages = try (0..<8).map { try signedMessage($0, signer: signer, key: key) }
         let size = messages[0].fields.reduce(messages[0].body.count) { $0 + $1.name.utf8.count + $1.value.count + 3 }
@@ -328,6 +317,29 @@ enum MilterBenchmark {
     }
 
     // MARK: Setting up
+
+    /// The benchmarks' DNS data: example.com publishes p=reject, SPF for 192.0.2.0/24 and the
+    /// key `rsa` at selector `sel` (and `ed25519` at `ed`); example.net, the envelope senders'
+    /// domain, the same SPF; example.org SPF with ~all and no DMARC record.
+    static func zones(rsa: DKIMTestSigner.Key, ed25519: DKIMTestSigner.Key? = nil) -> [DNSTestServer.Zone] {
+        [
+            .init("com", records: ""),
+            .init("net", records: ""),
+            .init("org", records: ""),
+            .init("example.net", records: """
+                @              TXT "v=spf1 ip4:192.0.2.0/24 -all"
+                """),
+            .init("example.com", records: """
+                sel._domainkey TXT \(DNSTestServer.Zone.quotedStrings(rsa.record()))
+                \(ed25519.map { "ed._domainkey  TXT \(DNSTestServer.Zone.quotedStrings($0.record()))" } ?? "")
+                _dmarc         TXT "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"
+                @              TXT "v=spf1 ip4:192.0.2.0/24 -all"
+                """),
+            .init("example.org", records: """
+                @              TXT "v=spf1 ip4:192.0.2.0/24 ~all"
+                """),
+        ]
+    }
 
     /// Brings up the namespace's loopback and points /etc/resolv.conf, in this mount namespace
     /// only, at 127.0.0.1. Started without Foundation's `Process`, whose run loop needs a

@@ -38,23 +38,7 @@ enum SoakBenchmark {
         let signer = try DKIMTestSigner()
         let rsa = try signer.rsaKey(bits: 2048)
         let ed25519 = try signer.ed25519Key()
-        let dns = try DNSTestServer(zones: [
-            .init("com", records: ""),
-            .init("net", records: ""),
-            .init("org", records: ""),
-            .init("example.net", records: """
-                @              TXT "v=spf1 ip4:192.0.2.0/24 -all"
-                """),
-            .init("example.com", records: """
-                sel._domainkey TXT \(DNSTestServer.Zone.quotedStrings(rsa.record()))
-                ed._domainkey  TXT \(DNSTestServer.Zone.quotedStrings(ed25519.record()))
-                _dmarc         TXT "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"
-                @              TXT "v=spf1 ip4:192.0.2.0/24 -all"
-                """),
-            .init("example.org", records: """
-                @              TXT "v=spf1 ip4:192.0.2.0/24 ~all"
-                """),
-        ], port: 53)
+        let dns = try DNSTestServer(zones: MilterBenchmark.zones(rsa: rsa, ed25519: ed25519), port: 53)
         defer { dns.stop() }
 
         let mix = try mixOfMessages(signer: signer, rsa: rsa, ed25519: ed25519)

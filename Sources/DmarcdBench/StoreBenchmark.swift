@@ -3,6 +3,7 @@ import DNS
 import Foundation
 import Logging
 import Store
+import TestSupport
 
 /// The history store on a real SQLite file in a temporary directory: records per second through
 /// the milter's writer (group commits), the import rate of a 100,000-record OpenDMARC history
@@ -53,7 +54,7 @@ enum StoreBenchmark {
     /// OpenDMARC's own import into MySQL manages about 560 records per second on this hardware.
     private static func importer(directory: URL) throws {
         let file = directory.appendingPathComponent("opendmarc.dat")
-        try historyFile(records: records).write(to: file, atomically: false, encoding: .utf8)
+        try SyntheticOpenDMARCHistory.text(records: records).write(to: file, atomically: false, encoding: .utf8)
         let store = try HistoryStore.open(path: directory.appendingPathComponent("import.sqlite").path)
         let clock = ContinuousClock()
         let start = clock.now
@@ -105,41 +106,5 @@ enum StoreBenchmark {
         return MessageEvaluation(time: Date(), queueID: String(format: "4F%08X", index),
                                  envelope: .init(clientIP: ip, helo: "mail.\(domain)", mailFrom: "<bounce@\(domain)>"),
                                  recipientDomains: ["example.net"], verdict: verdict, disposition: .pass)
-    }
-
-    /// Records shaped like those Debian's OpenDMARC 1.4.2 writes (Tests/Fixtures/opendmarc-history).
-    private static func historyFile(records: Int) -> String {
-        var text = ""
-        text.reserveCapacity(records * 330)
-        let start = 1_795_000_000
-        for index in 0..<records {
-            let domain = "sender\(index % 50).example"
-            let pass = index % 4 != 0
-            text += """
-                job 4F\(String(index, radix: 16, uppercase: true))
-                reporter mx.example.net
-                received \(start + index)
-                ipaddr 192.0.2.\(index % 250 + 1)
-                from \(domain)
-                mfrom \(domain)
-                dkim \(domain) s2026 \(pass ? 0 : 7)
-                spf \(pass ? 0 : 7)
-                pdomain \(domain)
-                policy \(pass ? 15 : 17)
-                rua mailto:dmarc@\(domain)
-                pct 100
-                adkim 114
-                aspf 114
-                p 113
-                sp 0
-                align_dkim \(pass ? 4 : 5)
-                align_spf \(pass ? 4 : 5)
-                arc 7
-                arc_policy 2 json:[]
-                action 2
-
-                """
-        }
-        return text
     }
 }

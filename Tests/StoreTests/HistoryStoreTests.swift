@@ -189,7 +189,8 @@ struct HistoryStoreTests {
         // Many hours and days, domains and clients, in one transaction that shares its groups
         // with the rows already counted.
         let spread = database.path + ".history"
-        try Self.historyFile(records: 200, secondsApart: 1_301).write(toFile: spread, atomically: true, encoding: .utf8)
+        try SyntheticOpenDMARCHistory.text(records: 200, start: 1_795_680_334, secondsApart: 1_301, domains: 3, clients: 7, failingEvery: 3)
+            .write(toFile: spread, atomically: true, encoding: .utf8)
         #expect(try store.importOpenDMARCHistory(path: spread).imported == 200)
         // Counted by the triggers again.
         try store.record(history.records(20))
@@ -207,33 +208,6 @@ struct HistoryStoreTests {
         }
         #expect(mismatches == [0, 0, 0, 0])
         #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT sum(messages) FROM message_hourly") } == 276)
-    }
-
-    /// An OpenDMARC history of `records` messages `secondsApart`, from three domains and seven
-    /// clients, one in three failing DMARC.
-    static func historyFile(records: Int, secondsApart: Int) -> String {
-        (0..<records).map { index in
-            let domain = "sender\(index % 3).example", pass = index % 3 != 0
-            return """
-                job 5B\(index)
-                reporter mx.example.test
-                received \(1_795_940_534 - index * secondsApart)
-                ipaddr 192.0.2.\(index % 7 + 1)
-                from \(domain)
-                mfrom \(domain)
-                dkim \(domain) s1 \(pass ? 0 : 7)
-                spf \(pass ? 0 : 7)
-                pdomain \(domain)
-                policy \(pass ? 15 : 17)
-                adkim 114
-                aspf 114
-                p 113
-                align_dkim \(pass ? 4 : 5)
-                align_spf \(pass ? 4 : 5)
-                action \(pass ? 2 : 1)
-
-                """
-        }.joined()
     }
 
     @Test func aFirstImportBuildsTheMessageIndexesAgain() throws {
