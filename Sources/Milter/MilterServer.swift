@@ -121,6 +121,10 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
             if Task.isCancelled {
                 logger.info("milter connection from \(peer) closed: the daemon is stopping")
             }
+        } catch ChannelError.ioOnClosedChannel {
+            // The peer closed the connection before it was set up: a probe that only connects
+            // (a monitoring check, `dmarcd doctor`), or a connection cut by a stop. Nothing to say.
+            channel.close(promise: nil)
         } catch {
             channel.close(promise: nil)
             logger.error("milter connection from \(peer) closed: \(error)")
