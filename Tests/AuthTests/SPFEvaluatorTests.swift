@@ -127,7 +127,10 @@ struct SPFEvaluatorTests {
         let clock = ContinuousClock()
         let start = clock.now
 
-        let outcome = await SPFEvaluator(resolver: SilentResolver(), limits: limits)
+        let resolver = SilentResolver()
+        defer { resolver.release() }
+
+        let outcome = await SPFEvaluator(resolver: resolver, limits: limits)
             .checkMailFrom("a@example.com", helo: "h.example", clientIP: Self.client)
 
         #expect(outcome.result == .temperror)

@@ -1,4 +1,5 @@
 import DNS
+import Synchronization
 
 /// The DNS of one SPF conformance scenario: a ``StaticResolver`` holding the scenario's records,
 /// plus the failures the suites script that a plain zone cannot express.
@@ -27,10 +28,34 @@ struct SPFSuiteZone: DNSResolver {
     }
 }
 
-/// A resolver that never answers and ignores cancellation: the worst a deadline has to handle.
-struct SilentResolver: DNSResolver {
+/// A resolver that does not answer and ignores cancellation until `release()`: the worst a
+/// deadline has to handle. Released when the test is over, so that the evaluation it held ends
+/// and leaves nothing behind.
+final class SilentResolver: DNSResolver, Sendable {
+    private struct State {
+        var waiting: [UnsafeContinuation<Void, Never>] = []
+        var isReleased = false
+    }
+
+    private let state = Mutex(State())
+
     func resolve(_ name: String, type: DNSRecordType) async throws(DNSError) -> DNSAnswer<DNSRecord> {
-        await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let isReleased = state.withLock { state in
+                if !state.isReleased { state.waiting.append(continuation) }
+                return state.isReleased
+            }
+            if isReleased { continuation.resume() }
+        }
         throw .timeout
+    }
+
+    func release() {
+        let waiting = state.withLock { state in
+            state.isReleased = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        waiting.forEach { $0.resume() }
     }
 }
