@@ -7,7 +7,7 @@ BUILD_PACKAGES := libunbound-dev libsqlite3-dev zlib1g-dev libxml2-dev
 TEST_PACKAGES := nsd opendmarc opendkim postfix swaks miltertest openssl python3-dkim python3-authres python3-nacl python3-spf python3-venv publicsuffix libxml2-utils sqlite3 curl chromium python3-websocket python3-prometheus-client
 DMARCD := .build/debug/dmarcd
 
-.PHONY: run test bench soak fuzz fuzz-build fuzz-smoke package package-test build-packages test-packages
+.PHONY: run test test-asan test-tsan bench soak fuzz fuzz-build fuzz-smoke package package-test build-packages test-packages
 
 build-packages:
 	@scripts/install-debian-packages $(BUILD_PACKAGES)
@@ -35,6 +35,16 @@ test: test-packages $(PARSEDMARC)
 	$(SWIFT) test --skip-build --no-parallel
 	$(MAKE) fuzz-smoke
 	$(MAKE) package-test
+
+# The same tests built with AddressSanitizer or ThreadSanitizer, each in a scratch path of its
+# own (a cold build of every module, about half an hour on two cores). The daemon the tests
+# start is the sanitized build too.
+test-asan: SANITIZER = address
+test-tsan: SANITIZER = thread
+test-asan: export LSAN_OPTIONS = suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp:print_suppressions=0
+test-asan test-tsan: test-packages $(PARSEDMARC)
+	$(SWIFT) build --build-tests --scratch-path .build-$(SANITIZER) --sanitize=$(SANITIZER)
+	$(SWIFT) test --skip-build --no-parallel --scratch-path .build-$(SANITIZER) --sanitize=$(SANITIZER)
 
 # The .deb and .rpm in .build/packages/, from a release binary with the Swift runtime linked in.
 package: build-packages
