@@ -61,7 +61,7 @@ enum SoakBenchmark {
 
     static func mixOfMessages(signer: DKIMTestSigner, rsa: DKIMTestSigner.Key,
                               ed25519: DKIMTestSigner.Key) throws -> [Traffic] {
-        let sender = BlockingMilterClient.Session(clientIP: "192.0.2.10", helo: "mail.example.com")
+        let sender = MilterBenchmark.session
         let forwarder = BlockingMilterClient.Session(clientIP: "198.51.100.7", helo: "lists.example.net")
         func message(_ text: [UInt8], from envelope: String = "<bounce@example.net>") -> BlockingMilterClient.Message {
             BlockingMilterClient.Message(text, sender: envelope, recipient: "<bob@example.org>")

@@ -126,6 +126,7 @@ final class OpenDMARCHistoryPrefetch: @unchecked Sendable {
     struct Chunk {
         var records: [HistoryRecord] = []
         var problems: [OpenDMARCHistoryParser.Problem] = []
+        var count: Int { records.count + problems.count }
     }
 
     private static let chunkSize = 1_000
@@ -171,13 +172,13 @@ final class OpenDMARCHistoryPrefetch: @unchecked Sendable {
             var chunk = Chunk()
             chunk.records.reserveCapacity(Self.chunkSize)
             do {
-                while chunk.records.count + chunk.problems.count < Self.chunkSize, let item = try file.next() {
+                while chunk.count < Self.chunkSize, let item = try file.next() {
                     switch item {
                     case .success(let record): chunk.records.append(record)
                     case .failure(let problem): chunk.problems.append(problem)
                     }
                 }
-                more = chunk.records.count + chunk.problems.count == Self.chunkSize
+                more = chunk.count == Self.chunkSize
             } catch let thrown {
                 error = thrown
                 more = false
@@ -185,7 +186,7 @@ final class OpenDMARCHistoryPrefetch: @unchecked Sendable {
             condition.lock()
             while chunks.count >= Self.chunksAhead && !stopped { condition.wait() }
             if stopped { more = false }
-            if !chunk.records.isEmpty || !chunk.problems.isEmpty { chunks.append(chunk) }
+            if chunk.count > 0 { chunks.append(chunk) }
             if !more {
                 readingEnded = true
                 readingError = error
