@@ -1,7 +1,7 @@
 import CUnbound
 import Metrics
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A ``DNSResolver`` on libunbound's asynchronous API: a cache, DNSSEC validation when a trust
 /// anchor is given, and many queries in flight without a thread each.
@@ -117,7 +117,7 @@ private final class UnboundEngine: @unchecked Sendable {
 
     private let context: OpaquePointer
     private let timeout: Duration
-    private let inbox = Mutex(Inbox())
+    private let inbox = NIOLockedValueBox(Inbox())
     private let wakeReader: Int32
     private let wakeWriter: Int32
 
@@ -170,7 +170,7 @@ private final class UnboundEngine: @unchecked Sendable {
 
     func resolve(_ name: String, type: DNSRecordType) async -> Result<DNSAnswer<DNSRecord>, DNSError> {
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        let id = inbox.withLock { inbox in
+        let id = inbox.withLockedValue { inbox in
             defer { inbox.nextID += 1 }
             return inbox.nextID
         }
@@ -185,7 +185,7 @@ private final class UnboundEngine: @unchecked Sendable {
     }
 
     func stop() {
-        let wasRunning = inbox.withLock { inbox in
+        let wasRunning = inbox.withLockedValue { inbox in
             defer { inbox.stopping = true }
             return !inbox.stopping
         }
@@ -194,7 +194,7 @@ private final class UnboundEngine: @unchecked Sendable {
 
     /// Queues a command for the resolver thread; false once the resolver is stopping.
     private func send(_ command: Command) -> Bool {
-        let (accepted, needsWake) = inbox.withLock { inbox -> (Bool, Bool) in
+        let (accepted, needsWake) = inbox.withLockedValue { inbox -> (Bool, Bool) in
             guard !inbox.stopping else { return (false, false) }
             inbox.commands.append(command)
             return (true, inbox.commands.count == 1)
@@ -219,7 +219,7 @@ private final class UnboundEngine: @unchecked Sendable {
         while true {
             _ = poll(&descriptors, 2, millisecondsUntilNextDeadline())
             if descriptors[1].revents != 0 { drainWakePipe() }
-            let (commands, stopping) = inbox.withLock { inbox in
+            let (commands, stopping) = inbox.withLockedValue { inbox in
                 defer { inbox.commands.removeAll(keepingCapacity: true) }
                 return (inbox.commands, inbox.stopping)
             }

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdBcrypt
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// HTTP basic authentication (RFC 7617) against one user and a bcrypt hash, for a status page
 /// that listens beyond the loopback interface.
@@ -33,7 +33,7 @@ struct BasicAuthentication<Context: RequestContext>: RouterMiddleware {
     }
 
     private func isAccepted(_ authorization: String, _ credentials: StatusPageSettings.Credentials) -> Bool {
-        if accepted.value.withLock({ $0.contains(authorization) }) { return true }
+        if accepted.value.withLockedValue({ $0.contains(authorization) }) { return true }
         guard authorization.lowercased().hasPrefix("basic "),
               let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
               let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":") else { return false }
@@ -42,7 +42,7 @@ struct BasicAuthentication<Context: RequestContext>: RouterMiddleware {
         // Both checks always run, so that the time taken does not tell a wrong user from a wrong password.
         let passwordMatches = Bcrypt.verify(String(password), hash: credentials.passwordHash)
         guard user == credentials.user, passwordMatches else { return false }
-        accepted.value.withLock { set in
+        accepted.value.withLockedValue { set in
             if set.count >= Self.acceptedLimit { set.removeAll() }
             set.insert(authorization)
         }
@@ -52,7 +52,7 @@ struct BasicAuthentication<Context: RequestContext>: RouterMiddleware {
 
 /// The Authorization values that matched, shared by every copy of the middleware.
 private final class AcceptedAuthorizations: Sendable {
-    let value = Mutex<Set<String>>([])
+    let value = NIOLockedValueBox<Set<String>>([])
 }
 
 /// bcrypt hashes for `HTTPPasswordHash`.

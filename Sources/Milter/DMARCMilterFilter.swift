@@ -3,7 +3,7 @@ import Foundation
 import DNS
 import Logging
 import Metrics
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The DMARC policy behind dmarcd's milter: checks SPF, DKIM and DMARC with
 /// ``MessageAuthenticator``, replaces forged Authentication-Results fields with our own, and
@@ -40,12 +40,12 @@ public struct DMARCMilterFilter: MilterMessageFilter {
 
     /// The settings new connections and messages are checked with.
     public var settings: MilterFilterSettings {
-        currentSettings.value.withLock { $0 }
+        currentSettings.value.withLockedValue { $0 }
     }
 
     /// Checks connections and messages that start from now on with `settings`.
     public func update(_ settings: MilterFilterSettings) {
-        currentSettings.value.withLock { $0 = settings }
+        currentSettings.value.withLockedValue { $0 = settings }
     }
 
     /// False for clients in ``MilterFilterSettings/ignoredNetworks`` or
@@ -94,10 +94,10 @@ public struct DMARCMilterFilter: MilterMessageFilter {
 
     /// The one copy of the settings that every session's filter sees.
     private final class SharedSettings: Sendable {
-        let value: Mutex<MilterFilterSettings>
+        let value: NIOLockedValueBox<MilterFilterSettings>
 
         init(_ settings: MilterFilterSettings) {
-            value = Mutex(settings)
+            value = NIOLockedValueBox(settings)
         }
     }
 

@@ -1,7 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -149,14 +149,14 @@ final class IdleMemoryTrim: Sendable {
         var scheduled = false
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     func connectionOpened() {
-        state.withLock { $0.open += 1 }
+        state.withLockedValue { $0.open += 1 }
     }
 
     func connectionClosed() {
-        let schedule = state.withLock { state in
+        let schedule = state.withLockedValue { state in
             state.open -= 1
             guard state.open == 0, !state.scheduled else { return false }
             state.scheduled = true
@@ -165,7 +165,7 @@ final class IdleMemoryTrim: Sendable {
         guard schedule else { return }
         Task {
             try? await Task.sleep(for: .seconds(1))
-            let idle = state.withLock { state in
+            let idle = state.withLockedValue { state in
                 state.scheduled = false
                 return state.open == 0
             }

@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import NIOSSL
 import NIOTLS
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// One SMTP conversation, as a sequence of commands each awaiting its reply (RFC 5321 §3.3,
 /// §4.3.2 for which replies each command may get).
@@ -148,7 +148,7 @@ struct SMTPSession {
         let timedOut = TimeoutFlag()
         let channel = channel
         let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(SMTPTransport.nanoseconds(timeout))) {
-            timedOut.value.withLock { $0 = true }
+            timedOut.value.withLockedValue { $0 = true }
             channel.close(promise: nil)
         }
         defer { timer.cancel() }
@@ -165,7 +165,7 @@ struct SMTPSession {
                 throw TransportError(.temporary, "connection to \(settings.host) failed: \(error)")
             }
             guard let bytes else {
-                if timedOut.value.withLock({ $0 }) {
+                if timedOut.value.withLockedValue({ $0 }) {
                     throw TransportError(.temporary, "no reply from \(settings.host) within \(timeout)")
                 }
                 throw TransportError(.temporary, "\(settings.host) closed the connection")
@@ -226,5 +226,5 @@ private final class TLSHandshakeWatcher: ChannelInboundHandler, RemovableChannel
 /// Set when a reply's deadline closed the connection, so that the end of input reads as a
 /// timeout rather than the server hanging up.
 private final class TimeoutFlag: Sendable {
-    let value = Mutex(false)
+    let value = NIOLockedValueBox(false)
 }

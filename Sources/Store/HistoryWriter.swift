@@ -2,7 +2,7 @@ import Auth
 import Foundation
 import GRDB
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Takes one record per checked message from the milter and writes them to the history in
 /// group commits, without ever making a message wait.
@@ -61,7 +61,7 @@ public final class HistoryWriter: Sendable {
     private let logger: Logger
     private let open: @Sendable () throws -> HistoryStore
     private let now: @Sendable () -> Date
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
     /// Where the blocking SQLite work runs: a serial queue's thread, outside the few threads of
     /// Swift's cooperative pool that check mail, so a slow or stuck disk never holds one of them.
     private let databaseQueue = DispatchQueue(label: "dmarcd.history")
@@ -75,19 +75,19 @@ public final class HistoryWriter: Sendable {
         self.logger = logger
         self.open = open
         self.now = now
-        state = Mutex(State(health: HistoryWriterHealth(
+        state = NIOLockedValueBox(State(health: HistoryWriterHealth(
             queuedRecords: 0, queueCapacity: settings.queueCapacity, writtenRecords: 0, droppedRecords: 0,
             rejectedRecords: 0, expiredRecords: 0), nextRetention: .now))
     }
 
     /// The store, once it could be opened.
     public var store: HistoryStore? {
-        state.withLock { $0.store }
+        state.withLockedValue { $0.store }
     }
 
     /// Queue depth, counters and the last failure, for `/healthz` and `/metrics`.
     public var health: HistoryWriterHealth {
-        state.withLock { state in
+        state.withLockedValue { state in
             var health = state.health
             health.queuedRecords = state.queue.count + state.inFlight
             return health
@@ -101,7 +101,7 @@ public final class HistoryWriter: Sendable {
 
     /// Queues one record; never blocks.
     public func enqueue(record: HistoryRecord) {
-        let dropped: Int? = state.withLock { state in
+        let dropped: Int? = state.withLockedValue { state in
             guard state.queue.count + state.inFlight >= settings.queueCapacity else {
                 state.queue.append(record)
                 return nil
@@ -122,13 +122,13 @@ public final class HistoryWriter: Sendable {
 
     /// Lets ``run()`` end after one last attempt to write what is queued.
     public func finish() {
-        state.withLock { $0.finishing = true }
+        state.withLockedValue { $0.finishing = true }
     }
 
     /// Writes until ``finish()``; then writes what is still queued, if the database lets it.
     public func run() async {
         while true {
-            let finishing = state.withLock { $0.finishing }
+            let finishing = state.withLockedValue { $0.finishing }
             let wrote = await onDatabaseQueue { self.commitQueued() }
             if finishing {
                 let left = health.queuedRecords
@@ -159,7 +159,7 @@ public final class HistoryWriter: Sendable {
     /// Writes everything queued in transactions of ``Settings/maximumBatch``; false when the
     /// database could not be written (the records not written are queued again, first).
     private func commitQueued() -> Bool {
-        let records: [HistoryRecord] = state.withLock { state in
+        let records: [HistoryRecord] = state.withLockedValue { state in
             let records = state.queue
             state.queue = []
             state.inFlight = records.count
@@ -172,7 +172,7 @@ public final class HistoryWriter: Sendable {
                 let batch = records[written..<min(written + settings.maximumBatch, records.count)]
                 try write(batch, to: store)
                 written += batch.count
-                state.withLock { state in
+                state.withLockedValue { state in
                     state.inFlight -= batch.count
                     state.health.lastCommit = now()
                 }
@@ -180,7 +180,7 @@ public final class HistoryWriter: Sendable {
             recovered()
             return true
         } catch {
-            state.withLock { state in
+            state.withLockedValue { state in
                 state.queue = Array(records[written...]) + state.queue
                 state.inFlight = 0
             }
@@ -192,14 +192,14 @@ public final class HistoryWriter: Sendable {
     /// The store to commit to; opened anew when its file was deleted or replaced since, as
     /// rows committed to a file no path names any more would be gone at the next start.
     private func openStore() throws -> HistoryStore {
-        if let store = state.withLock({ $0.store }) {
+        if let store = state.withLockedValue({ $0.store }) {
             guard let change = store.fileChange() else { return store }
             logger.error("history database \(store.path) was \(change) while dmarcd ran: writing to a new file there from now on")
-            state.withLock { $0.store = nil }
+            state.withLockedValue { $0.store = nil }
             store.closeChangedFile()
         }
         let store = try open()
-        state.withLock { $0.store = store }
+        state.withLockedValue { $0.store = store }
         return store
     }
 
@@ -210,7 +210,7 @@ public final class HistoryWriter: Sendable {
             try store.pool.write { db in
                 _ = try HistoryInsertion(db).insert(batch)
             }
-            state.withLock { $0.health.writtenRecords += batch.count }
+            state.withLockedValue { $0.health.writtenRecords += batch.count }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             var rejected: [String] = []
             try store.pool.write { db in
@@ -226,7 +226,7 @@ public final class HistoryWriter: Sendable {
                     }
                 }
             }
-            state.withLock { state in
+            state.withLockedValue { state in
                 state.health.rejectedRecords += rejected.count
                 state.health.writtenRecords += batch.count - rejected.count
             }
@@ -235,7 +235,7 @@ public final class HistoryWriter: Sendable {
     }
 
     private func failed(_ error: any Error) {
-        let (log, waiting): (Bool, Int) = state.withLock { state in
+        let (log, waiting): (Bool, Int) = state.withLockedValue { state in
             state.health.lastError = "\(error)"
             state.health.lastErrorTime = now()
             let clock = ContinuousClock.now
@@ -250,7 +250,7 @@ public final class HistoryWriter: Sendable {
     }
 
     private func recovered() {
-        let wasFailing = state.withLock { state in
+        let wasFailing = state.withLockedValue { state in
             defer {
                 state.health.lastError = nil
                 state.lastProblemLog = nil
@@ -264,15 +264,15 @@ public final class HistoryWriter: Sendable {
     /// never waits longer than one small delete.
     private func expireIfDue() {
         guard let retention = settings.retention else { return }
-        let (due, store) = state.withLock { ($0.nextRetention <= .now, $0.store) }
+        let (due, store) = state.withLockedValue { ($0.nextRetention <= .now, $0.store) }
         guard due, let store else { return }
         let cutoff = now().addingTimeInterval(-Double(retention.components.seconds))
         do {
             let deleted = try store.expire(olderThan: cutoff, batchSize: settings.retentionBatchSize)
-            state.withLock { $0.health.expiredRecords += deleted }
+            state.withLockedValue { $0.health.expiredRecords += deleted }
             guard deleted < settings.retentionBatchSize else { return }
             try store.reclaimSpace()
-            let total = state.withLock { state in
+            let total = state.withLockedValue { state in
                 state.nextRetention = .now + settings.retentionInterval
                 return state.health.expiredRecords
             }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// A slow DNS server: a UDP socket on 127.0.0.1 that answers each question `delay` after it
@@ -31,7 +32,7 @@ public final class DelayingDNSForwarder: @unchecked Sendable {
         let stopped = Atomic<Bool>(false)
         let pending = DispatchGroup()
         /// Questions waiting for their answer, by question section.
-        let waiting = Mutex<[[UInt8]: Asker]>([:])
+        let waiting = NIOLockedValueBox<[[UInt8]: Asker]>([:])
 
         init(socket: Int32) { self.socket = socket }
     }
@@ -64,7 +65,7 @@ public final class DelayingDNSForwarder: @unchecked Sendable {
             }
             guard count > 12, let question = Self.question(in: query[0..<count]) else { continue }
             asker.id = (query[0], query[1])
-            let first = listener.waiting.withLock { waiting in
+            let first = listener.waiting.withLockedValue { waiting in
                 defer { waiting[question] = asker }
                 return waiting[question] == nil
             }
@@ -74,7 +75,7 @@ public final class DelayingDNSForwarder: @unchecked Sendable {
             DispatchQueue.global().asyncAfter(deadline: .now() + delay) {
                 defer { listener.pending.leave() }
                 let answer = DNSProbe.exchange(received, port: upstream, timeout: timeval(tv_sec: 2, tv_usec: 0))
-                guard let latest = listener.waiting.withLock({ $0.removeValue(forKey: question) }),
+                guard let latest = listener.waiting.withLockedValue({ $0.removeValue(forKey: question) }),
                       !listener.stopped.load(ordering: .acquiring), var answer else { return }
                 (answer[0], answer[1]) = latest.id
                 var address = latest.address

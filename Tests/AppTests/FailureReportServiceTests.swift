@@ -5,7 +5,7 @@ import Logging
 import Milter
 import Reporter
 import Store
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 @testable import App
 
@@ -44,13 +44,13 @@ import Testing
         }
 
         func log(event: LogEvent) {
-            log.lines.withLock { $0.append("\(event.level): \(event.message)") }
+            log.lines.withLockedValue { $0.append("\(event.level): \(event.message)") }
         }
     }
 
     final class LogLines: Sendable {
-        let lines = Mutex<[String]>([])
-        var all: [String] { lines.withLock { $0 } }
+        let lines = NIOLockedValueBox<[String]>([])
+        var all: [String] { lines.withLockedValue { $0 } }
     }
 
     static func candidate(queueID: String, result: DMARCResult,

@@ -1,5 +1,5 @@
 import DNS
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The DNS of one SPF conformance scenario: a ``StaticResolver`` holding the scenario's records,
 /// plus the failures the suites script that a plain zone cannot express.
@@ -37,11 +37,11 @@ final class SilentResolver: DNSResolver, Sendable {
         var isReleased = false
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     func resolve(_ name: String, type: DNSRecordType) async throws(DNSError) -> DNSAnswer<DNSRecord> {
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            let isReleased = state.withLock { state in
+            let isReleased = state.withLockedValue { state in
                 if !state.isReleased { state.waiting.append(continuation) }
                 return state.isReleased
             }
@@ -51,7 +51,7 @@ final class SilentResolver: DNSResolver, Sendable {
     }
 
     func release() {
-        let waiting = state.withLock { state in
+        let waiting = state.withLockedValue { state in
             state.isReleased = true
             defer { state.waiting = [] }
             return state.waiting

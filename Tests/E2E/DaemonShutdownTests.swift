@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 import TestSupport
 
@@ -20,11 +20,11 @@ struct DaemonShutdownTests {
             // A crash is the finding; Swift's backtracer would keep the dying process for seconds.
             let daemon = try DaemonUnderTest(configuration: ["Socket inet:\(port)@127.0.0.1", "Nameservers \(dns.forwarder)"],
                                              environment: ["SWIFT_BACKTRACE": "enable=no"])
-            let stopConnecting = Mutex(false)
+            let stopConnecting = NIOLockedValueBox(false)
             let connectors = DispatchGroup()
             for _ in 0..<4 {
                 DispatchQueue.global().async(group: connectors) {
-                    while !stopConnecting.withLock({ $0 }) {
+                    while !stopConnecting.withLockedValue({ $0 }) {
                         Self.connectAndClose(port: port)
                     }
                 }
@@ -32,7 +32,7 @@ struct DaemonShutdownTests {
             Thread.sleep(forTimeInterval: 0.2)
             daemon.send(SIGTERM)
             let exited = daemon.waitForExit(timeout: 20)
-            stopConnecting.withLock { $0 = true }
+            stopConnecting.withLockedValue { $0 = true }
             connectors.wait()
             if !exited || daemon.exitCode != 0 {
                 failures.append("round \(round): \(exited ? "exit code \(daemon.exitCode.map(String.init) ?? "none (killed by a signal)")" : "still running")\n\(daemon.logTail(8))")

@@ -4,7 +4,7 @@ import HTTP
 import Logging
 import Prometheus
 import Store
-import Synchronization
+import NIOConcurrencyHelpers
 import TestSupport
 
 /// A status page served in this process on a free port, over a history file of its own that
@@ -33,7 +33,7 @@ final class StatusPageTestServer {
         self.currentStatus = currentStatus
         let server = try StatusPageServer(
             settings: StatusPageSettings(host: "127.0.0.1", port: Int(port), credentials: credentials, version: "test"),
-            databasePath: path, registry: PrometheusCollectorRegistry(), status: { currentStatus.value.withLock { $0 } },
+            databasePath: path, registry: PrometheusCollectorRegistry(), status: { currentStatus.value.withLockedValue { $0 } },
             setup: setup, logger: Logger(label: "status-page-test"))
         task = Task { try await server.run() }
         try HTTPTestClient.waitUntilAnswering(baseURL + "/healthz")
@@ -41,7 +41,7 @@ final class StatusPageTestServer {
 
     /// What the daemon says about itself from now on.
     func changeStatus(_ change: (inout DaemonStatus) -> Void) {
-        currentStatus.value.withLock { change(&$0) }
+        currentStatus.value.withLockedValue { change(&$0) }
     }
 
     func get(_ path: String, user: String? = nil, password: String? = nil) throws -> HTTPTestClient.Answer {
@@ -55,9 +55,9 @@ final class StatusPageTestServer {
 }
 
 private final class StatusBox: Sendable {
-    let value: Mutex<DaemonStatus>
+    let value: NIOLockedValueBox<DaemonStatus>
 
     init(_ status: DaemonStatus) {
-        value = Mutex(status)
+        value = NIOLockedValueBox(status)
     }
 }

@@ -1,6 +1,6 @@
 import Doctor
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// The "Setup" page and `/api/v1/setup`: the doctor's findings, grouped like the command's
@@ -17,13 +17,13 @@ struct StatusSetupPageTests {
 
     /// A clock the test moves by hand, and how many checks ran.
     final class Probe: Sendable {
-        let now = Mutex(ContinuousClock.now)
-        let runs = Mutex(0)
+        let now = NIOLockedValueBox(ContinuousClock.now)
+        let runs = NIOLockedValueBox(0)
     }
 
     static func server(_ probe: Probe) async throws -> StatusPageTestServer {
-        let setup = CachedSetupCheck(maxAge: .seconds(300), clock: { probe.now.withLock { $0 } }) {
-            probe.runs.withLock { $0 += 1 }
+        let setup = CachedSetupCheck(maxAge: .seconds(300), clock: { probe.now.withLockedValue { $0 } }) {
+            probe.runs.withLockedValue { $0 += 1 }
             return findings
         }
         return try await StatusPageTestServer(setup: setup) { _ in }
@@ -65,10 +65,10 @@ struct StatusSetupPageTests {
         _ = try server.get("/setup")
         _ = try server.get("/api/v1/setup")
         _ = try server.get("/setup")
-        #expect(probe.runs.withLock { $0 } == 1)
-        probe.now.withLock { $0 += .seconds(301) }
+        #expect(probe.runs.withLockedValue { $0 } == 1)
+        probe.now.withLockedValue { $0 += .seconds(301) }
         _ = try server.get("/api/v1/setup")
-        #expect(probe.runs.withLock { $0 } == 2)
+        #expect(probe.runs.withLockedValue { $0 } == 2)
     }
 
     @Test("without domains to check the page says how to name them and the API answers 404")

@@ -3,7 +3,7 @@ import DNS
 import Foundation
 import Logging
 import Milter
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 import TestSupport
 
@@ -120,12 +120,12 @@ struct MilterServerTests {
 
     @Test func eachCheckedMessageIsRecordedWithWhatWasDoneAndWhy() async throws {
         let message = try Self.corpusMessage().message
-        let recorded = Mutex<[MessageEvaluation]>([])
+        let recorded = NIOLockedValueBox<[MessageEvaluation]>([])
         try await Self.withServer(resolver: try Self.zone(dmarcForJck: "v=DMARC1; p=reject"),
-                                  recordEvaluation: { evaluation in recorded.withLock { $0.append(evaluation) } }) { server in
+                                  recordEvaluation: { evaluation in recorded.withLockedValue { $0.append(evaluation) } }) { server in
             _ = try await Self.deliver(message, to: server)
         }
-        let evaluation = try #require(recorded.withLock { $0.first })
+        let evaluation = try #require(recorded.withLockedValue { $0.first })
         #expect(evaluation.queueID == "4ABC123DEF")
         #expect(evaluation.mailFromDomain == "ietf.org")
         #expect(evaluation.recipientDomains == ["mx.example.test"])
@@ -140,10 +140,10 @@ struct MilterServerTests {
         let text = String(decoding: message, as: UTF8.self)
         let aggregateReport = Array(("Subject: Report Domain: jck.com Submitter: mx.example Report-ID: <1@mx>\r\n" + text).utf8)
         let bounce = Array(("Content-Type: multipart/report; report-type=delivery-status;\r\n boundary=x\r\n" + text).utf8)
-        let recorded = Mutex<[String?]>([])
+        let recorded = NIOLockedValueBox<[String?]>([])
         let settings = Self.settings { $0.unrecordedRecipients = ["dmarc-reports@mx.example.test"] }
         try await Self.withServer(resolver: try Self.zone(dmarcForJck: "v=DMARC1; p=none"), settings: settings,
-                                  recordEvaluation: { evaluation in recorded.withLock { $0.append(evaluation.queueID) } }) { server in
+                                  recordEvaluation: { evaluation in recorded.withLockedValue { $0.append(evaluation.queueID) } }) { server in
             func send(_ message: [UInt8], queueID: String, recipient: String = "<postmaster@mx.example.test>") async throws {
                 var envelope = Self.listEnvelope
                 envelope.queueID = queueID
@@ -156,7 +156,7 @@ struct MilterServerTests {
             try await send(bounce, queueID: "BOUNCE")
             try await send(message, queueID: "TOREPORTS", recipient: "<DMARC-Reports@mx.example.test>")
         }
-        #expect(recorded.withLock { $0 } == ["PLAIN"])
+        #expect(recorded.withLockedValue { $0 } == ["PLAIN"])
     }
 
     @Test func quarantinePolicyHoldsTheMessageWhenConfigured() async throws {

@@ -1,7 +1,7 @@
 import DNS
 import Logging
 import Milter
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// Which mail the DMARC filter keeps whole for the report ingest (`ReportMailbox`), and what it
@@ -32,12 +32,12 @@ struct ReportMailCaptureTests {
         var settings = MilterFilterSettings(authenticator: .init(authservID: "mx.example.test"))
         settings.reportMailboxes = [mailbox]
         change(&settings)
-        let captured = Mutex<[CapturedReportMail]>([])
+        let captured = NIOLockedValueBox<[CapturedReportMail]>([])
         var logger = Logger(label: "capture-test")
         logger.logLevel = .error
         let filter = DMARCMilterFilter(resolver: resolver, settings: settings, logger: logger,
                                        captureReport: { mail in
-                                           captured.withLock { $0.append(mail) }
+                                           captured.withLockedValue { $0.append(mail) }
                                            return accepted
                                        })
         let connection = MilterConnection(hostname: "mail.reporter.example", address: .ipv4("192.0.2.7", port: 25),
@@ -49,7 +49,7 @@ struct ReportMailCaptureTests {
         message.endOfHeaders()
         message.body(body)
         let replies = await message.finish(macros: ["i": "4QUEUE"])
-        return (replies, captured.withLock { $0 })
+        return (replies, captured.withLockedValue { $0 })
     }
 
     @Test func mailToAReportMailboxIsHandedOverWholeAndStillDelivered() async throws {

@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import Reporter
 import Store
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 import TestSupport
 
@@ -351,17 +351,17 @@ final class RecordingTransport: ReportTransport {
         var to: [String]
     }
 
-    private let state = Mutex<(sent: [Sent], attempts: Int, failure: TransportError?)>(([], 0, nil))
+    private let state = NIOLockedValueBox<(sent: [Sent], attempts: Int, failure: TransportError?)>(([], 0, nil))
 
-    var sent: [Sent] { state.withLock { $0.sent } }
-    var attempts: Int { state.withLock { $0.attempts } }
+    var sent: [Sent] { state.withLockedValue { $0.sent } }
+    var attempts: Int { state.withLockedValue { $0.attempts } }
     var failure: TransportError? {
-        get { state.withLock { $0.failure } }
-        set { state.withLock { $0.failure = newValue } }
+        get { state.withLockedValue { $0.failure } }
+        set { state.withLockedValue { $0.failure = newValue } }
     }
 
     func send(_ message: [UInt8], from: String, to: [String]) async throws(TransportError) {
-        let failure: TransportError? = state.withLock { state in
+        let failure: TransportError? = state.withLockedValue { state in
             state.attempts += 1
             if state.failure == nil { state.sent.append(Sent(message: message, to: to)) }
             return state.failure

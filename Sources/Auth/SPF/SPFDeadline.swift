@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Runs an evaluation against a deadline: whichever ends first, the evaluation or the deadline,
 /// gives the value, and the other is cancelled.
@@ -38,10 +38,10 @@ enum SPFDeadline {
             var isFinished = false
         }
 
-        private let state = Mutex(State())
+        private let state = NIOLockedValueBox(State())
 
         func wait(with continuation: CheckedContinuation<Value, Never>) {
-            let ready = state.withLock { state -> Value? in
+            let ready = state.withLockedValue { state -> Value? in
                 if let value = state.value { return value }
                 state.continuation = continuation
                 return nil
@@ -50,7 +50,7 @@ enum SPFDeadline {
         }
 
         func track(_ tasks: [Task<Void, Never>]) {
-            let isFinished = state.withLock { state in
+            let isFinished = state.withLockedValue { state in
                 if !state.isFinished { state.tasks = tasks }
                 return state.isFinished
             }
@@ -58,7 +58,7 @@ enum SPFDeadline {
         }
 
         func finish(_ value: Value) {
-            let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<Value, Never>?, [Task<Void, Never>]) in
+            let (continuation, tasks) = state.withLockedValue { state -> (CheckedContinuation<Value, Never>?, [Task<Void, Never>]) in
                 guard !state.isFinished else { return (nil, []) }
                 state.isFinished = true
                 defer { state.continuation = nil; state.tasks = [] }
