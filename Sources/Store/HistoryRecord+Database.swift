@@ -92,8 +92,8 @@ struct HistoryInsertion {
     }
 
     /// Inserts the messages and their child rows; returns how many were added, which leaves out
-    /// imported records whose key is already there.
-    func insert(_ records: some Sequence<HistoryRecord>) throws -> Int {
+    /// imported records whose key is already there. `added` is called with each record added.
+    func insert(_ records: some Sequence<HistoryRecord>, added: (HistoryRecord) -> Void = { _ in }) throws -> Int {
         var signatures = MultiRowInsert<(id: Int64, position: Int, signature: HistoryRecord.DKIMSignature)>(
             db, into: "dkim_signature (message_id, position, domain, selector, result, key_bits, human_result)", columns: 7
         ) { row, binder in
@@ -112,11 +112,12 @@ struct HistoryInsertion {
             binder.bind(row.position)
             binder.bind(row.domain)
         }
-        var added = 0
+        var addedCount = 0
         for record in records {
             try message.run { binder in Self.bindMessage(record, to: &binder) }
             guard db.changesCount > 0 else { continue }
-            added += 1
+            addedCount += 1
+            added(record)
             let id = db.lastInsertedRowID
             for (position, signature) in record.dkim.enumerated() {
                 try signatures.append((id, position, signature))
@@ -127,13 +128,13 @@ struct HistoryInsertion {
         }
         try signatures.flush()
         try recipients.flush()
-        return added
+        return addedCount
     }
 
     /// The values of a `message` row, in the order of ``HistoryRecord/messageColumns`` after `id`.
     private static func bindMessage(_ record: HistoryRecord, to binder: inout BoundStatement.Binder) {
         let policy = record.policy
-        binder.bind(Int64((record.time.timeIntervalSince1970 * 1000).rounded()))
+        binder.bind(HistoryStore.milliseconds(record.time))
         binder.bind(record.queueID)
         binder.bind(record.reporter)
         binder.bind(record.importKey)

@@ -52,7 +52,7 @@ extension HistoryStore {
         while !isAtEnd {
             try pool.write { db in
                 try HistorySchema.indexingAfterwards(db, when: isFirstImport) {
-                    try HistorySchema.countingAfterwards(db) {
+                    try HistorySchema.countingAfterwards(db) { counts in
                         let insertion = try HistoryInsertion(db)
                         var taken = 0
                         while taken < transactionSize {
@@ -60,7 +60,7 @@ extension HistoryStore {
                                 isAtEnd = true
                                 return
                             }
-                            let added = try insertion.insert(chunk.records)
+                            let added = try insertion.insert(chunk.records) { counts.add($0) }
                             summary.imported += added
                             summary.alreadyPresent += chunk.records.count - added
                             summary.problems += chunk.problems.map { .init(line: $0.line, reason: $0.reason) }
