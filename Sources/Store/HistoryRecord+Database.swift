@@ -213,12 +213,14 @@ struct MultiRowInsert<Row> {
 }
 
 /// One prepared statement that writes rows: binds its values itself and steps it once.
+///
+/// The texts of a run are gathered in one buffer of the binder's, which is kept from run to run,
+/// and bound where they lie there (`SQLITE_STATIC`) for the one step, instead of SQLite copying
+/// each text into an allocation of its own (`SQLITE_TRANSIENT`).
 struct BoundStatement {
-    /// `SQLITE_TRANSIENT`: SQLite copies a bound text before the call returns.
-    static let copied = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-
     private let statement: Statement
     private let db: Database
+    private let reused = ReusedBinder()
 
     init(_ db: Database, sql: String) throws {
         self.db = db
@@ -236,43 +238,49 @@ struct BoundStatement {
         let handle = statement.sqliteStatement
         // The previous run's outcome has been dealt with; reset only makes the statement runnable.
         sqlite3_reset(handle)
-        var binder = Binder(statement: handle)
-        bindValues(&binder)
-        var code = binder.code
-        if code == SQLITE_OK { code = sqlite3_step(handle) }
+        let code = reused.run { binder in
+            binder.removeAll()
+            bindValues(&binder)
+            return binder.bindAndStep(handle)
+        }
         guard code == SQLITE_DONE else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code),
                                 message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
         }
     }
 
-    /// Binds values to a statement's parameters one after the other, each type by its own
-    /// `sqlite3_bind_*` (no generic code between a value and SQLite); after a failure it binds
-    /// nothing more and keeps the failure's code.
-    struct Binder {
-        private let statement: SQLiteStatement
-        private var index: Int32 = 0
-        fileprivate private(set) var code = SQLITE_OK
+    private final class ReusedBinder {
+        private var binder = Binder()
 
-        fileprivate init(statement: SQLiteStatement) {
-            self.statement = statement
+        func run(_ body: (inout Binder) -> Int32) -> Int32 {
+            body(&binder)
+        }
+    }
+
+    /// Takes the values of one run, in the order of the statement's parameters, each type by its
+    /// own `sqlite3_bind_*` (no generic code between a value and SQLite).
+    struct Binder {
+        private enum Value {
+            case null
+            case integer(Int64)
+            case text(Range<Int>)
         }
 
+        private var values: [Value] = []
+        private var texts: [UInt8] = []
+
+        /// Bound for an empty text: a null pointer would bind NULL.
+        private static let emptyText: StaticString = ""
+
         mutating func bind(_ value: String?) {
-            guard let value else { return bindNull() }
-            var text = value
-            next { statement, index in
-                text.withUTF8 { bytes in
-                    bytes.withMemoryRebound(to: CChar.self) {
-                        sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), BoundStatement.copied)
-                    }
-                }
-            }
+            guard var value else { return values.append(.null) }
+            let start = texts.count
+            value.withUTF8 { texts.append(contentsOf: $0) }
+            values.append(.text(start..<texts.count))
         }
 
         mutating func bind(_ value: Int64?) {
-            guard let value else { return bindNull() }
-            next { sqlite3_bind_int64($0, $1, value) }
+            values.append(value.map(Value.integer) ?? .null)
         }
 
         mutating func bind(_ value: Int?) {
@@ -283,13 +291,35 @@ struct BoundStatement {
             bind(value.map { $0 ? Int64(1) : 0 })
         }
 
-        private mutating func bindNull() {
-            next { sqlite3_bind_null($0, $1) }
+        fileprivate mutating func removeAll() {
+            values.removeAll(keepingCapacity: true)
+            texts.removeAll(keepingCapacity: true)
         }
 
-        private mutating func next(_ bind: (SQLiteStatement, Int32) -> Int32) {
-            index += 1
-            if code == SQLITE_OK { code = bind(statement, index) }
+        /// Binds the values and steps the statement while the texts stay where they are, then
+        /// unbinds them, so that the statement keeps no pointer into the buffer; the first
+        /// failing call's code, or the step's.
+        fileprivate func bindAndStep(_ statement: SQLiteStatement) -> Int32 {
+            texts.withUnsafeBytes { texts in
+                defer { sqlite3_clear_bindings(statement) }
+                for (offset, value) in values.enumerated() {
+                    let index = Int32(offset + 1)
+                    let code = switch value {
+                    case .null:
+                        sqlite3_bind_null(statement, index)
+                    case .integer(let number):
+                        sqlite3_bind_int64(statement, index, number)
+                    case .text(let range):
+                        sqlite3_bind_text(
+                            statement, index,
+                            (range.isEmpty ? UnsafeRawPointer(Self.emptyText.utf8Start) : texts.baseAddress! + range.lowerBound)
+                                .assumingMemoryBound(to: CChar.self),
+                            Int32(range.count), nil)
+                    }
+                    guard code == SQLITE_OK else { return code }
+                }
+                return sqlite3_step(statement)
+            }
         }
     }
 }
