@@ -21,8 +21,10 @@ import Glibc
 /// ```
 public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
     /// Accepted sockets come out as plain channels, not yet reading, and get their handler only
-    /// from the task that serves them, so one accepted while the listener closes is merely dropped.
+    /// from the task that serves them, so one accepted while the listener closes is merely closed
+    /// (``AcceptedConnections``).
     private let listener: NIOAsyncChannel<any Channel, Never>
+    private let connections: AcceptedConnections
     private let filter: Filter
     private let maximumFrameSize: Int
     private let progressInterval: Duration
@@ -32,9 +34,10 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
     /// The address the socket is bound to; for port 0, the port the kernel chose.
     public let localAddress: SocketAddress?
 
-    private init(listener: NIOAsyncChannel<any Channel, Never>, filter: Filter, maximumFrameSize: Int,
-                 progressInterval: Duration, isTCP: Bool, logger: Logger) {
+    private init(listener: NIOAsyncChannel<any Channel, Never>, connections: AcceptedConnections, filter: Filter,
+                 maximumFrameSize: Int, progressInterval: Duration, isTCP: Bool, logger: Logger) {
         self.listener = listener
+        self.connections = connections
         self.filter = filter
         self.maximumFrameSize = maximumFrameSize
         self.progressInterval = progressInterval
@@ -60,8 +63,10 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
         let bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.autoRead, value: false)
+        let connections = AcceptedConnections()
         let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
-            channel.eventLoop.makeSucceededFuture(channel)
+            connections.accepted(channel)
+            return channel.eventLoop.makeSucceededFuture(channel)
         }
         let listener: NIOAsyncChannel<any Channel, Never>
         switch address {
@@ -74,7 +79,7 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
             listener = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true,
                                                 childChannelInitializer: initializer)
         }
-        return MilterServer(listener: listener, filter: filter, maximumFrameSize: maximumFrameSize,
+        return MilterServer(listener: listener, connections: connections, filter: filter, maximumFrameSize: maximumFrameSize,
                             progressInterval: progressInterval, isTCP: address.isTCP, logger: logger)
     }
 
@@ -82,8 +87,10 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
     /// end. Cancelling the task closes them at once.
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
+            defer { connections.closeUnserved() }
             try await listener.executeThenClose { inbound in
                 for try await connection in inbound {
+                    connections.served(connection)
                     group.addTask { await self.serve(connection) }
                 }
             }
@@ -135,6 +142,42 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
     private static func describe(_ address: SocketAddress?) -> String {
         guard let address, let ip = address.ipAddress, let port = address.port else { return "the MTA (local socket)" }
         return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}
+
+/// The connections the listener accepted that no task serves yet. The listener's stream drops a
+/// connection whose setup ends after the listener closed, without closing it: its socket would
+/// stay open, and its channel and pipeline would keep each other alive until the process ends.
+/// Those are closed here once the listener is done, and any set up later at once.
+final class AcceptedConnections: Sendable {
+    private struct State {
+        var unserved: [ObjectIdentifier: any Channel] = [:]
+        var listenerIsDone = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Called as the listener sets a connection up, before it reaches the stream.
+    func accepted(_ channel: any Channel) {
+        let listenerIsDone = state.withLockedValue { state in
+            if !state.listenerIsDone { state.unserved[ObjectIdentifier(channel)] = channel }
+            return state.listenerIsDone
+        }
+        if listenerIsDone { channel.close(promise: nil) }
+    }
+
+    func served(_ channel: any Channel) {
+        state.withLockedValue { $0.unserved[ObjectIdentifier(channel)] = nil }
+    }
+
+    /// Closes the connections no task took, and from now on each one as it is set up.
+    func closeUnserved() {
+        let unserved = state.withLockedValue { state in
+            state.listenerIsDone = true
+            defer { state.unserved = [:] }
+            return Array(state.unserved.values)
+        }
+        for channel in unserved { channel.close(promise: nil) }
     }
 }
 
