@@ -178,11 +178,7 @@ enum HistorySchema {
         }
         var counts = ImportedCounts()
         let result = try insert(&counts)
-        try db.execute(sql: """
-            CREATE TEMP TABLE counted_batch (time_ms INTEGER, header_from_domain TEXT, client_ip TEXT, \
-            \(countColumns.map { "\($0.name) INTEGER" }.joined(separator: ", ")))
-            """)
-        try counts.write(db, into: "counted_batch")
+        try counts.writeTemporaryTable(db, named: "counted_batch")
         for table in countTables {
             try db.execute(sql: """
                 INSERT INTO \(table.name) SELECT \(table.keys.map { $0.value("counted_batch.") }.joined(separator: ", ")), \

@@ -32,9 +32,12 @@ struct ImportedCounts {
             .add(record, time: time)
     }
 
-    /// Inserts one row per group into `table`, whose columns are the earliest time, the From
-    /// domain, the client and the counts in the order of ``HistorySchema/countColumns``.
-    func write(_ db: Database, into table: String) throws {
+    /// Creates the temporary table `table` with one row per group: its earliest time, From
+    /// domain and client, in columns named as `message` names them, then its counts, in columns
+    /// named and ordered as ``HistorySchema/countColumns``.
+    func writeTemporaryTable(_ db: Database, named table: String) throws {
+        let countColumns = HistorySchema.countColumns.map { "\($0.name) INTEGER" }.joined(separator: ", ")
+        try db.execute(sql: "CREATE TEMP TABLE \(table) (time_ms INTEGER, header_from_domain TEXT, client_ip TEXT, \(countColumns))")
         var rows = MultiRowInsert<(group: Group, counts: Counts)>(
             db, into: table, columns: 3 + HistorySchema.countColumns.count
         ) { row, binder in
