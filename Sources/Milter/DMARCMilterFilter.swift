@@ -311,18 +311,11 @@ extension DMARCMilterFilter.CheckedMessage {
     /// checks still running are then cancelled, which stops their DNS queries.
     func finishedInTime() async -> MessageVerdict {
         let deadline = settings.messageDeadline
-        return await withTaskGroup(of: MessageVerdict?.self) { group in
-            group.addTask { [check] in
-                var check = check
-                return await check.finish()
-            }
-            group.addTask {
-                try? await Task.sleep(for: deadline)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? check.unfinishedVerdict(reason: "the checks did not finish within \(deadline)")
+        return await Deadline.run(within: deadline) { [check] in
+            var check = check
+            return await check.finish()
+        } onTimeout: { [check] in
+            check.unfinishedVerdict(reason: "the checks did not finish within \(deadline)")
         }
     }
 

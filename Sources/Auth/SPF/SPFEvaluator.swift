@@ -76,7 +76,7 @@ public struct SPFEvaluator: Sendable {
             result: .none, identity: identity, domain: SPFDomainName.withoutFinalDot(domain),
             sender: expander.sender, clientIP: expander.clientIP)
         let (resolver, limits) = (self.resolver, self.limits)
-        return await SPFDeadline.run(within: limits.deadline) {
+        return await Deadline.run(within: limits.deadline) {
             var evaluation = SPFEvaluation(resolver: resolver, limits: limits, expander: expander)
             let outcome = await evaluation.run(start)
             return LookupCensus(outcome: outcome, dnsTerms: evaluation.dnsTerms, voidLookups: evaluation.voidLookups)

@@ -1,0 +1,83 @@
+import NIOConcurrencyHelpers
+
+/// Runs an evaluation against a deadline: whichever ends first, the evaluation or the deadline,
+/// gives the value, and the other is cancelled. SPF's deadline (RFC 7208 §4.6.4) and the
+/// milter's deadline per message use it.
+///
+/// A task group would be the structured way, but a group returns only once every child has
+/// ended, so a resolver that ignores cancellation and never answers would hold the caller past
+/// its deadline (RFC 7208 §4.6.4 wants temperror then). Here the caller resumes as soon as the
+/// deadline passes; a stuck evaluation is cancelled and left to end on its own. The deadline is
+/// a ``DeadlineTimer`` registration, which an evaluation that ends in time takes back at once.
+public enum Deadline {
+    public static func run<Value: Sendable>(
+        within deadline: Duration,
+        timer: DeadlineTimer = .shared,
+        _ operation: @escaping @Sendable () async -> Value,
+        onTimeout: @escaping @Sendable () -> Value
+    ) async -> Value {
+        let race = Race<Value>(timer: timer)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                race.wait(with: continuation)
+                let registration = timer.schedule(after: deadline) { race.finish(onTimeout()) }
+                let worker = Task { race.finish(await operation()) }
+                race.track(worker, registration: registration)
+            }
+        } onCancel: {
+            race.finish(onTimeout())
+        }
+    }
+
+    /// The first `finish` wins: it resumes the waiting caller, cancels the worker and takes the
+    /// timer back.
+    private final class Race<Value: Sendable>: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<Value, Never>?
+            var value: Value?
+            var worker: Task<Void, Never>?
+            var registration: DeadlineTimer.Registration?
+            var isFinished = false
+        }
+
+        private let state = NIOLockedValueBox(State())
+        private let timer: DeadlineTimer
+
+        init(timer: DeadlineTimer) {
+            self.timer = timer
+        }
+
+        func wait(with continuation: CheckedContinuation<Value, Never>) {
+            let ready = state.withLockedValue { state -> Value? in
+                if let value = state.value { return value }
+                state.continuation = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+
+        func track(_ worker: Task<Void, Never>, registration: DeadlineTimer.Registration) {
+            let isFinished = state.withLockedValue { state in
+                if !state.isFinished { (state.worker, state.registration) = (worker, registration) }
+                return state.isFinished
+            }
+            if isFinished {
+                worker.cancel()
+                timer.cancel(registration)
+            }
+        }
+
+        func finish(_ value: Value) {
+            let ended: State? = state.withLockedValue { state in
+                guard !state.isFinished else { return nil }
+                let before = state
+                state = State(value: before.continuation == nil ? value : nil, isFinished: true)
+                return before
+            }
+            guard let ended else { return }
+            ended.continuation?.resume(returning: value)
+            ended.worker?.cancel()
+            if let registration = ended.registration { timer.cancel(registration) }
+        }
+    }
+}
