@@ -11,13 +11,15 @@ public struct MilterNegotiation: Sendable, Hashable {
 
     /// Events the DMARC filter has no use for, and replies it never needs to send, so the MTA
     /// neither sends nor waits for them; and header values with their leading space, which
-    /// DKIM's simple canonicalization needs byte for byte. Only CONNECT (an ignored host),
-    /// MAIL (mail not checked) and the end of the message are answered: every other reply would
-    /// be "continue", and each one the MTA waits for costs a round trip and two thread wake-ups
-    /// per message.
+    /// DKIM's simple canonicalization needs byte for byte. Only MAIL (accepted when the client
+    /// or the mail is not checked) and the end of the message are answered: every other reply
+    /// would be "continue", and each one the MTA waits for costs a round trip and two thread
+    /// wake-ups. An ignored host is therefore accepted at each MAIL rather than once at
+    /// CONNECT: one round trip per message from a host that is not checked, instead of one per
+    /// connection from every host.
     public static let wantedProtocolFlags: MilterProtocolFlags = [
-        .noUnknown, .noData, .noReplyToHeaders, .noReplyToHelo, .noReplyToRecipient, .noReplyToEndOfHeaders,
-        .noReplyToBody, .skip, .headerLeadingSpace,
+        .noUnknown, .noData, .noReplyToConnect, .noReplyToHeaders, .noReplyToHelo, .noReplyToRecipient,
+        .noReplyToEndOfHeaders, .noReplyToBody, .skip, .headerLeadingSpace,
     ]
 
     public let version: UInt32

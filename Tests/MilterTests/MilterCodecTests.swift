@@ -154,8 +154,8 @@ struct MilterNegotiationTests {
         #expect(negotiation.reply == .negotiate(version: 6, actions: MilterActions(rawValue: 0x35),
                                                 protocolFlags: MilterNegotiation.wantedProtocolFlags))
         #expect(MilterNegotiation.wantedProtocolFlags == [
-            .noUnknown, .noData, .noReplyToHeaders, .noReplyToHelo, .noReplyToRecipient, .noReplyToEndOfHeaders,
-            .noReplyToBody, .skip, .headerLeadingSpace,
+            .noUnknown, .noData, .noReplyToConnect, .noReplyToHeaders, .noReplyToHelo, .noReplyToRecipient,
+            .noReplyToEndOfHeaders, .noReplyToBody, .skip, .headerLeadingSpace,
         ])
     }
 

@@ -249,24 +249,29 @@ struct MilterServerTests {
         }
     }
 
-    @Test func loopbackClientIsAcceptedAtConnect() async throws {
+    @Test func loopbackClientIsAcceptedAtEachMail() async throws {
+        let message = try Self.corpusMessage().message
         try await Self.withServer(resolver: StaticResolver()) { server in
-            let client = try Self.connectedClient(server)
-            try await client.negotiate()
-            let replies = try await client.connectSession(.init(clientIP: "127.0.0.1", helo: "localhost", sender: "<a@b.test>"))
-            #expect(replies.map(\.code) == [UInt8(ascii: "a")])
-            try await client.quit()
+            let envelope = MilterTestClient.Envelope(clientIP: "127.0.0.1", helo: "localhost", sender: "<a@b.test>")
+            let replies = try await Self.deliver(message, to: server, envelope: envelope)
+            #expect(replies == [.accept])
         }
     }
 
-    @Test func clientWithAnIgnoredHostNameIsAcceptedAtConnect() async throws {
+    @Test func clientWithAnIgnoredHostNameIsAcceptedAtEachMail() async throws {
+        let message = try Self.corpusMessage().message
         // The test client connects as "client.example", the name Postfix would have looked up.
         try await Self.withServer(resolver: StaticResolver(),
                                   settings: Self.settings { $0.ignoredHostNames = ["client.example"] }) { server in
             let client = try Self.connectedClient(server)
             try await client.negotiate()
+            // CONNECT is not answered (SMFIP_NR_CONN): the host is accepted at each MAIL instead.
             let replies = try await client.connectSession(Self.listEnvelope)
-            #expect(replies.map(\.code) == [UInt8(ascii: "a")])
+            #expect(replies.isEmpty)
+            for _ in 0..<2 {
+                let messageReplies = try await client.sendMessage(message, envelope: Self.listEnvelope)
+                #expect(messageReplies.map(\.code) == [UInt8(ascii: "a")])
+            }
             try await client.quit()
         }
     }

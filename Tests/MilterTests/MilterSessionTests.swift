@@ -78,18 +78,19 @@ struct MilterSessionTests {
         let output = try await session.receive(Self.postfixOffer)
         #expect(output.replies == [.negotiate(
             version: 6, actions: [.addHeaders, .addRecipients, .changeHeaders, .quarantine],
-            protocolFlags: [.noUnknown, .noData, .noReplyToHeaders, .noReplyToHelo, .noReplyToRecipient,
-                            .noReplyToEndOfHeaders, .noReplyToBody, .skip, .headerLeadingSpace])])
+            protocolFlags: [.noUnknown, .noData, .noReplyToConnect, .noReplyToHeaders, .noReplyToHelo,
+                            .noReplyToRecipient, .noReplyToEndOfHeaders, .noReplyToBody, .skip,
+                            .headerLeadingSpace])])
         #expect(!output.closesConnection)
     }
 
     @Test func wholeMessageIsFedToTheFilterAndHeadersGetNoReply() async throws {
         var session = MilterSession(filter: RecordingFilter())
         let replies = try await Self.replies(to: Self.connect + Self.message(), in: &session)
-        // Negotiation, connect and MAIL; no reply to HELO, RCPT, header fields, end of header
+        // Negotiation and MAIL; no reply to connect, HELO, RCPT, header fields, end of header
         // and body (SMFIP_NR_*); then the filter's end-of-message replies.
-        #expect(replies.count == 5)
-        #expect(Array(replies.dropFirst().prefix(2)) == [.continue, .continue])
+        #expect(replies.count == 4)
+        #expect(replies[1] == .continue)
         #expect(replies.suffix(2) == [
             .addHeader(name: "X-Seen", value: "helo=mail.example.org j=mx.example.test from=<alice@example.org> "
                        + "to=<bob@example.test> "
@@ -148,9 +149,20 @@ struct MilterSessionTests {
         #expect(replies.last == .continue)
     }
 
-    @Test func ignoredClientIsAcceptedAtConnect() async throws {
+    @Test func ignoredClientIsAcceptedAtEachMailWhenConnectIsNotAnswered() async throws {
         var session = MilterSession(filter: RecordingFilter())
         _ = try await session.receive(Self.postfixOffer)
+        let output = try await session.receive(.connect(hostname: "localhost", address: .ipv4("127.0.0.1", port: 1025)))
+        #expect(output.replies.isEmpty)
+        for _ in 0..<2 {
+            #expect(try await session.receive(.mail(sender: "<a@example.com>", parameters: [])).replies == [.accept])
+        }
+    }
+
+    @Test func ignoredClientIsAcceptedAtConnectByAnMTAThatWaitsForTheReply() async throws {
+        var session = MilterSession(filter: RecordingFilter())
+        _ = try await session.receive(.negotiate(version: 2, actions: MilterActions(rawValue: 0x3f),
+                                                 protocolFlags: MilterProtocolFlags(rawValue: 0x7f)))
         let output = try await session.receive(.connect(hostname: "localhost", address: .ipv4("127.0.0.1", port: 1025)))
         #expect(output.replies == [.accept])
     }

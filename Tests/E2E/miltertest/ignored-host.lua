@@ -1,9 +1,11 @@
--- A client listed in IgnoreHosts: dmarcd accepts at connect, so the MTA asks nothing more about
--- this connection and the message is not touched.
+-- A client listed in IgnoreHosts: dmarcd accepts each message at MAIL (CONNECT is not
+-- answered), so the MTA asks nothing more about the message and it is not touched.
 dofile(COMMON)
 run(function()
   local conn = connect()
   step(mt.conninfo(conn, "ignored.e2e.example", CLIENT_IP), "connect")
-  check(mt.getreply(conn) == SMFIR_ACCEPT, "dmarcd did not accept the ignored client at connect")
+  step(mt.helo(conn, "ignored.e2e.example"), "HELO")
+  step(mt.mailfrom(conn, "<" .. MAIL_FROM .. ">"), "MAIL FROM")
+  check(mt.getreply(conn) == SMFIR_ACCEPT, "dmarcd did not accept the ignored client's message at MAIL")
   mt.disconnect(conn)
 end)
