@@ -43,6 +43,8 @@ public final class UnboundResolver: DNSResolver {
     }
 
     private let engine: UnboundEngine
+    /// Answers with records, kept for their TTL: see ``DNSAnswerCache``.
+    let cache = DNSAnswerCache()
 
     /// The forwarders actually used (after falling back to /etc/resolv.conf).
     public let forwarders: [String]
@@ -69,8 +71,13 @@ public final class UnboundResolver: DNSResolver {
     }
 
     public func resolve(_ name: String, type: DNSRecordType) async throws(DNSError) -> DNSAnswer<DNSRecord> {
+        if let answer = cache.answer(name, type: type) {
+            Counter(label: "dmarcd_dns_queries_total", dimensions: [("outcome", "cached")]).increment()
+            return answer
+        }
         let result = await engine.resolve(name, type: type)
         Counter(label: "dmarcd_dns_queries_total", dimensions: [("outcome", Self.outcomeName(result))]).increment()
+        if case .success(let answer) = result { cache.keep(answer, for: name, type: type) }
         return try result.get()
     }
 

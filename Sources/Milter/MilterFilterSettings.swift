@@ -114,6 +114,6 @@ public struct MilterFilterSettings: Sendable {
 extension MilterFilterSettings {
     /// `<User@Example.COM>` as `user@example.com`, the form ``unrecordedRecipients`` holds.
     public static func plainAddress(_ address: String) -> String {
-        address.trimmingCharacters(in: CharacterSet(charactersIn: "<> \t")).lowercased()
+        address.trimmingASCII("<> \t").lowercased()
     }
 }

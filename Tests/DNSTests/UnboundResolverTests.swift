@@ -1,4 +1,4 @@
-import DNS
+@testable import DNS
 import Foundation
 import Testing
 import TestSupport
@@ -50,6 +50,16 @@ struct UnboundResolverTests {
         #expect(answer.records[0].strings.count == 3)
         #expect(answer.records[0].text == "v=spf1 ip4:192.0.2.0/24 -all")
         #expect(answer.ttl > 0 && answer.ttl <= 300)
+    }
+
+    @Test func anAnswerAskedAgainWithinItsTTLComesFromTheResolversOwnCache() async throws {
+        let first = try await resolver.txt("single.example.test")
+        #expect(resolver.cache.answer("single.example.test", type: .txt) != nil)
+        // With the server gone, only a kept answer can still arrive.
+        server.stop()
+        let again = try await resolver.txt("single.example.test")
+        #expect(again.records == first.records)
+        #expect(again.ttl <= first.ttl)
     }
 
     @Test func txtEscapesArriveAsBytes() async throws {

@@ -14,7 +14,7 @@ struct DKIMHeaderHash {
         for (index, field) in fields.enumerated() {
             // RFC 6376 §3.4.5 shows white space before the colon; it is not part of the name
             // that h= lists.
-            let name = field.lowercasedName.trimmingCharacters(in: .whitespaces)
+            let name = field.lowercasedName.trimmingASCII(" \t")
             positions[name, default: []].append(index)
         }
         self.positions = positions

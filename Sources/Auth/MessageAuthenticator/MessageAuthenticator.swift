@@ -67,7 +67,7 @@ public struct MessageAuthenticator: Sendable {
 
         /// True for the null reverse-path `<>` (RFC 5321 §4.5.5).
         var hasNullSender: Bool {
-            let address = mailFrom.trimmingCharacters(in: CharacterSet(charactersIn: "<> \t"))
+            let address = mailFrom.trimmingASCII("<> \t")
             return address.isEmpty
         }
     }

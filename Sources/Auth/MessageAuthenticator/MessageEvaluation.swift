@@ -81,7 +81,7 @@ public struct MessageEvaluation: Sendable, Hashable {
     public static func domain(ofAddress address: String) -> String? {
         guard let at = address.lastIndex(of: "@") else { return nil }
         let domain = address[address.index(after: at)...]
-            .trimmingCharacters(in: CharacterSet(charactersIn: "<> \t")).lowercased()
+            .trimmingASCII("<> \t").lowercased()
         return domain.isEmpty ? nil : domain
     }
 }
