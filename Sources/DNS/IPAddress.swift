@@ -13,7 +13,7 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// Parses dotted-quad IPv4 or RFC 4291 §2.2 IPv6 text (including `::ffff:1.2.3.4`).
     public init?(_ text: some StringProtocol) {
         let text = String(text)
-        if text.contains(":") {
+        if text.utf8.contains(UInt8(ascii: ":")) {
             var raw = in6_addr()
             guard inet_pton(AF_INET6, text, &raw) == 1 else { return nil }
             let bytes = withUnsafeBytes(of: &raw) { Array($0) }

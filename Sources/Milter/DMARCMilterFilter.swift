@@ -301,9 +301,12 @@ extension DMARCMilterFilter.CheckedMessage {
     /// delivery status notifications and failure reports are `multipart/report` (RFC 6522),
     /// aggregate reports carry the Subject of RFC 9990 §3.5.2.
     static func machineReportKind(_ field: HeaderField) -> String? {
-        let value = field.unfoldedValue.lowercased()
-        if field.hasName("Content-Type"), value.hasPrefix("multipart/report") { return "a multipart/report message" }
-        if field.hasName("Subject"), value.hasPrefix("report domain:") { return "an aggregate report" }
+        if field.hasName("Content-Type"), field.unfoldedValue.lowercased().hasPrefix("multipart/report") {
+            return "a multipart/report message"
+        }
+        if field.hasName("Subject"), field.unfoldedValue.lowercased().hasPrefix("report domain:") {
+            return "an aggregate report"
+        }
         return nil
     }
 

@@ -16,11 +16,14 @@ enum AuthenticationResultsSyntax {
     /// A keyword (method, result, ptype, property): kept when it is a token, else reduced to its
     /// token characters, since these come from code and never need quoting.
     static func keyword(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter(isTokenCharacter)))
+        isToken(text) ? text : String(String.UnicodeScalarView(text.unicodeScalars.filter(isTokenCharacter)))
     }
 
     /// An RFC 5322 §3.2.2 comment: parentheses and backslashes escaped as quoted-pairs.
     static func comment(_ text: String) -> String {
+        if isPrintable(text, escaping: [UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "\\")]) {
+            return "(" + text + ")"
+        }
         var output = "("
         for scalar in printable(text).unicodeScalars {
             if scalar == "(" || scalar == ")" || scalar == "\\" { output.append("\\") }
@@ -31,6 +34,9 @@ enum AuthenticationResultsSyntax {
 
     /// An RFC 5322 §3.2.4 quoted-string: `"` and `\` escaped as quoted-pairs.
     static func quoted(_ text: String) -> String {
+        if isPrintable(text, escaping: [UInt8(ascii: "\""), UInt8(ascii: "\\")]) {
+            return "\"" + text + "\""
+        }
         var output = "\""
         for scalar in printable(text).unicodeScalars {
             if scalar == "\"" || scalar == "\\" { output.append("\\") }
@@ -42,11 +48,23 @@ enum AuthenticationResultsSyntax {
     /// RFC 2045 §5.1 token: one or more US-ASCII characters other than space, controls and
     /// tspecials.
     static func isToken(_ text: String) -> Bool {
-        !text.isEmpty && text.unicodeScalars.allSatisfy(isTokenCharacter)
+        !text.isEmpty && text.utf8.allSatisfy(isTokenByte)
     }
 
     private static func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value > 0x20 && scalar.value < 0x7F && !"()<>@,;:\\\"/[]?=".unicodeScalars.contains(scalar)
+        scalar.isASCII && isTokenByte(UInt8(scalar.value))
+    }
+
+    // Byte by byte, as every field of every message is written with these.
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "@"),
+             UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "\\"), UInt8(ascii: "\""),
+             UInt8(ascii: "/"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "?"), UInt8(ascii: "="):
+            false
+        default:
+            byte > 0x20 && byte < 0x7F
+        }
     }
 
     /// `[ dot-atom-text ] "@" domain-name`, the bare form a pvalue may take.
@@ -54,16 +72,17 @@ enum AuthenticationResultsSyntax {
         guard let at = text.lastIndex(of: "@") else { return false }
         let local = text[..<at]
         let domain = text[text.index(after: at)...]
-        let localIsDotAtom = local.isEmpty || (
-            !local.hasPrefix(".") && !local.hasSuffix(".") && !local.contains("..")
-                && local.unicodeScalars.allSatisfy { $0 == "." || isAtext($0) })
+        // dot-atom-text: runs of US-ASCII atext (RFC 5322 §3.2.3) joined by single dots.
+        let localIsDotAtom = local.isEmpty
+            || local.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).allSatisfy { run in
+                !run.isEmpty && run.allSatisfy { $0 < 0x80 && MailboxListTokenizer.isAtext($0) }
+            }
         return localIsDotAtom && DomainNameSyntax.isDomainName(domain, minimumLabels: 1)
     }
 
-    /// RFC 5322 §3.2.3 atext, US-ASCII only.
-    private static func isAtext(_ scalar: Unicode.Scalar) -> Bool {
-        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
-            || "!#$%&'*+-/=?^_`{|}~".unicodeScalars.contains(scalar)
+    /// True when ``printable(_:)`` would leave `text` as it is and no byte needs escaping.
+    private static func isPrintable(_ text: String, escaping: [UInt8]) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7F && !escaping.contains($0) }
     }
 
     /// `text` with CR, LF and other control characters replaced by spaces, so that it cannot end

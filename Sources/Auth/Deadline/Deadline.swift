@@ -20,9 +20,10 @@ public enum Deadline {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 race.wait(with: continuation)
-                let registration = timer.schedule(after: deadline) { race.finish(onTimeout()) }
-                let worker = Task { race.finish(await operation()) }
-                race.track(worker, registration: registration)
+                // The registration is in the race before the work starts, so that work which ends
+                // at once still takes it back before its caller goes on.
+                race.track(timer.schedule(after: deadline) { race.finish(onTimeout()) })
+                race.track(Task { race.finish(await operation()) })
             }
         } onCancel: {
             race.finish(onTimeout())
@@ -56,15 +57,20 @@ public enum Deadline {
             if let ready { continuation.resume(returning: ready) }
         }
 
-        func track(_ worker: Task<Void, Never>, registration: DeadlineTimer.Registration) {
+        func track(_ registration: DeadlineTimer.Registration) {
             let isFinished = state.withLockedValue { state in
-                if !state.isFinished { (state.worker, state.registration) = (worker, registration) }
+                if !state.isFinished { state.registration = registration }
                 return state.isFinished
             }
-            if isFinished {
-                worker.cancel()
-                timer.cancel(registration)
+            if isFinished { timer.cancel(registration) }
+        }
+
+        func track(_ worker: Task<Void, Never>) {
+            let isFinished = state.withLockedValue { state in
+                if !state.isFinished { state.worker = worker }
+                return state.isFinished
             }
+            if isFinished { worker.cancel() }
         }
 
         func finish(_ value: Value) {
@@ -75,9 +81,10 @@ public enum Deadline {
                 return before
             }
             guard let ended else { return }
-            ended.continuation?.resume(returning: value)
-            ended.worker?.cancel()
+            // Taken back before the caller goes on, so that nothing of this race outlives it.
             if let registration = ended.registration { timer.cancel(registration) }
+            ended.worker?.cancel()
+            ended.continuation?.resume(returning: value)
         }
     }
 }

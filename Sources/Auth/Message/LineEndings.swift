@@ -9,10 +9,18 @@ public enum LineEndings {
     /// A CR that is not followed by LF is left alone: it is content, not a line end, and guessing
     /// otherwise would change what a signer hashed.
     public static func crlf<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [UInt8] {
+        // Every header field of every message comes through here, mostly as an array: its
+        // buffer is scanned directly, and a value without LF is copied as it is.
+        if let repaired = bytes.withContiguousStorageIfAvailable(crlf(buffer:)) { return repaired }
+        return Array(bytes).withUnsafeBufferPointer(crlf(buffer:))
+    }
+
+    private static func crlf(buffer: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        guard buffer.contains(MessageByte.lf) else { return Array(buffer) }
         var output: [UInt8] = []
-        output.reserveCapacity(bytes.count + bytes.count / 32)
+        output.reserveCapacity(buffer.count + buffer.count / 32)
         var previous: UInt8 = 0
-        for byte in bytes {
+        for byte in buffer {
             if byte == MessageByte.lf && previous != MessageByte.cr {
                 output.append(MessageByte.cr)
             }
