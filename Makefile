@@ -55,10 +55,10 @@ package: build-packages
 package-test: package
 	scripts/test-packages
 
-# The milter benchmark starts the release dmarcd beside OpenDKIM and OpenDMARC.
+# The milter benchmark starts the release dmarcd, built as it is packaged, beside OpenDKIM and
+# OpenDMARC.
 bench: test-packages
-	$(SWIFT) build -c release --product dmarcd
-	$(SWIFT) build -c release --product DmarcdBench
+	SWIFT="$(SWIFT)" scripts/build-release dmarcd DmarcdBench
 	.build/release/DmarcdBench
 
 # dmarcd alone under steady load for SOAK_MINUTES at SOAK_RATE messages/s over 32 sessions,
@@ -67,8 +67,7 @@ SOAK_MINUTES ?= 60
 SOAK_RATE ?= 160
 
 soak: test-packages
-	$(SWIFT) build -c release --product dmarcd
-	$(SWIFT) build -c release --product DmarcdBench
+	SWIFT="$(SWIFT)" scripts/build-release dmarcd DmarcdBench
 	.build/release/DmarcdBench soak $(SOAK_MINUTES) $(SOAK_RATE)
 
 # The fuzz targets (Sources/DmarcdFuzz) built with libFuzzer, in their own scratch path so that
