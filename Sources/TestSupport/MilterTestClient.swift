@@ -308,7 +308,7 @@ public final class MilterTestClient {
         [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
     }
 
-    static func cString(_ text: String) -> [UInt8] {
+    public static func cString(_ text: String) -> [UInt8] {
         Array(text.utf8) + [0]
     }
 }
