@@ -35,9 +35,11 @@ public final class DeadlineTimer: @unchecked Sendable {
         }
     }
 
-    // Guarded by `mutex`; `condition` wakes the thread when an earlier deadline arrives.
-    private var mutex = pthread_mutex_t()
-    private var condition = pthread_cond_t()
+    // Allocated, not stored inline: a pthread mutex or condition must not move, and Swift does
+    // not promise a stable address for `&property`. The state below is guarded by `mutex`;
+    // `condition` wakes the thread when an earlier deadline arrives.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var entries = Heap<Entry>()
     private var actions: [UInt64: @Sendable () -> Void] = [:]
     private var nextID: UInt64 = 0
@@ -46,21 +48,31 @@ public final class DeadlineTimer: @unchecked Sendable {
     private var threadStarted = false
 
     init() {
-        pthread_mutex_init(&mutex, nil)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
         // Deadlines are measured on the monotonic clock: a step of the wall clock must not move them.
         pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(&condition, &attributes)
+        condition.initialize(to: pthread_cond_t())
+        pthread_cond_init(condition, &attributes)
         pthread_condattr_destroy(&attributes)
+    }
+
+    // Only a timer whose thread never started can end: a started thread keeps it alive.
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
     }
 
     /// Runs `action` on the timer's thread once `delay` has passed, unless cancelled before.
     /// The action must be short: the next deadlines wait for it.
     public func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> Registration {
         let deadline = Self.now() &+ Self.nanoseconds(delay)
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         nextID += 1
         let entry = Entry(deadline: deadline, id: nextID)
         entries.insert(entry)
@@ -71,30 +83,30 @@ public final class DeadlineTimer: @unchecked Sendable {
             thread.name = "dmarcd.deadlines"
             thread.start()
         } else if let sleepsUntil, deadline < sleepsUntil {
-            pthread_cond_signal(&condition)
+            pthread_cond_signal(condition)
         }
         return Registration(id: entry.id)
     }
 
     /// Drops the action of `registration` if it has not run yet.
     public func cancel(_ registration: Registration) {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         actions[registration.id] = nil
         dropCancelledFirstEntries()
     }
 
     /// Registrations whose action is still to run.
     var pendingCount: Int {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         return actions.count
     }
 
     /// Entries kept in the heap, cancelled ones included.
     var entryCount: Int {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         return entries.count
     }
 
@@ -106,27 +118,27 @@ public final class DeadlineTimer: @unchecked Sendable {
     }
 
     private func runLoop() {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         while true {
             dropCancelledFirstEntries()
             guard let first = entries.min else {
                 sleepsUntil = .max
-                pthread_cond_wait(&condition, &mutex)
+                pthread_cond_wait(condition, mutex)
                 continue
             }
             if first.deadline <= Self.now() {
                 entries.removeMin()
                 let action = actions.removeValue(forKey: first.id)
                 sleepsUntil = nil
-                pthread_mutex_unlock(&mutex)
+                pthread_mutex_unlock(mutex)
                 action?()
-                pthread_mutex_lock(&mutex)
+                pthread_mutex_lock(mutex)
                 continue
             }
             sleepsUntil = first.deadline
             var wakeAt = timespec(tv_sec: Int(first.deadline / 1_000_000_000),
                                   tv_nsec: Int(first.deadline % 1_000_000_000))
-            pthread_cond_timedwait(&condition, &mutex, &wakeAt)
+            pthread_cond_timedwait(condition, mutex, &wakeAt)
         }
     }
 
