@@ -72,13 +72,17 @@ public final class UnboundResolver: DNSResolver {
 
     public func resolve(_ name: String, type: DNSRecordType) async throws(DNSError) -> DNSAnswer<DNSRecord> {
         if let answer = cache.answer(name, type: type) {
-            Counter(label: "dmarcd_dns_queries_total", dimensions: [("outcome", "cached")]).increment()
+            Self.countQuery(outcome: "cached")
             return answer
         }
         let result = await engine.resolve(name, type: type)
-        Counter(label: "dmarcd_dns_queries_total", dimensions: [("outcome", Self.outcomeName(result))]).increment()
+        Self.countQuery(outcome: Self.outcomeName(result))
         if case .success(let answer) = result { cache.keep(answer, for: name, type: type) }
         return try result.get()
+    }
+
+    private static func countQuery(outcome: String) {
+        Counter(label: "dmarcd_dns_queries_total", dimensions: [("outcome", outcome)]).increment()
     }
 
     /// How `/metrics` names a query's end: `answer`, `nxdomain` and `nodata` are answers; the

@@ -21,28 +21,26 @@ enum AuthenticationResultsSyntax {
 
     /// An RFC 5322 §3.2.2 comment: parentheses and backslashes escaped as quoted-pairs.
     static func comment(_ text: String) -> String {
-        if isPrintable(text, escaping: [UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "\\")]) {
-            return "(" + text + ")"
-        }
-        var output = "("
-        for scalar in printable(text).unicodeScalars {
-            if scalar == "(" || scalar == ")" || scalar == "\\" { output.append("\\") }
-            output.unicodeScalars.append(scalar)
-        }
-        return output + ")"
+        delimited(text, open: "(", close: ")", escaping: [UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "\\")])
     }
 
     /// An RFC 5322 §3.2.4 quoted-string: `"` and `\` escaped as quoted-pairs.
     static func quoted(_ text: String) -> String {
-        if isPrintable(text, escaping: [UInt8(ascii: "\""), UInt8(ascii: "\\")]) {
-            return "\"" + text + "\""
+        delimited(text, open: "\"", close: "\"", escaping: [UInt8(ascii: "\""), UInt8(ascii: "\\")])
+    }
+
+    /// ``printable(_:)`` text between `open` and `close`, each byte of `escaping` written as a
+    /// quoted-pair; as it is when nothing needs replacing or escaping, as nearly always.
+    private static func delimited(_ text: String, open: String, close: String, escaping: [UInt8]) -> String {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F && !escaping.contains($0) }) {
+            return open + text + close
         }
-        var output = "\""
+        var output = open
         for scalar in printable(text).unicodeScalars {
-            if scalar == "\"" || scalar == "\\" { output.append("\\") }
+            if scalar.isASCII && escaping.contains(UInt8(scalar.value)) { output.append("\\") }
             output.unicodeScalars.append(scalar)
         }
-        return output + "\""
+        return output + close
     }
 
     /// RFC 2045 §5.1 token: one or more US-ASCII characters other than space, controls and
@@ -78,11 +76,6 @@ enum AuthenticationResultsSyntax {
                 !run.isEmpty && run.allSatisfy { $0 < 0x80 && MailboxListTokenizer.isAtext($0) }
             }
         return localIsDotAtom && DomainNameSyntax.isDomainName(domain, minimumLabels: 1)
-    }
-
-    /// True when ``printable(_:)`` would leave `text` as it is and no byte needs escaping.
-    private static func isPrintable(_ text: String, escaping: [UInt8]) -> Bool {
-        text.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7F && !escaping.contains($0) }
     }
 
     /// `text` with CR, LF and other control characters replaced by spaces, so that it cannot end

@@ -12,10 +12,7 @@ struct DKIMHeaderHash {
         self.fields = fields
         var positions: [String: [Int]] = [:]
         for (index, field) in fields.enumerated() {
-            // RFC 6376 §3.4.5 shows white space before the colon; it is not part of the name
-            // that h= lists.
-            let name = field.lowercasedName.trimmingASCII(" \t")
-            positions[name, default: []].append(index)
+            positions[field.signedName, default: []].append(index)
         }
         self.positions = positions
     }

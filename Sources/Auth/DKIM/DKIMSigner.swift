@@ -83,7 +83,7 @@ public struct DKIMSigner: Sendable {
     /// as they occur, plus one for the over-signed ones.
     var signedFieldNames: [String] {
         var counts: [String: Int] = [:]
-        for field in fields { counts[field.lowercasedName.trimmingASCII(" \t"), default: 0] += 1 }
+        for field in fields { counts[field.signedName, default: 0] += 1 }
         var names: [String] = []
         for name in Self.signedFields {
             let key = name.lowercased()

@@ -51,6 +51,12 @@ public struct HeaderField: Sendable, Hashable, CustomStringConvertible {
         String(decoding: name.utf8.map(MessageByte.lowercased), as: UTF8.self)
     }
 
+    /// The name as a DKIM `h=` tag lists it: in lower case, and without the white space RFC 6376
+    /// §3.4.5 shows before the colon, which is not part of the name.
+    var signedName: String {
+        lowercasedName.trimmingASCII(" \t")
+    }
+
     /// The value with folding removed (RFC 5322 §2.2.3) and the white space around it trimmed;
     /// bytes that are not UTF-8 become U+FFFD.
     public var unfoldedValue: String {

@@ -9,7 +9,7 @@ extension StringProtocol where SubSequence == Substring, UTF8View: Bidirectional
         let bytes = utf8
         guard let first = bytes.firstIndex(where: { !trimmed.contains($0) }),
               let last = bytes.lastIndex(where: { !trimmed.contains($0) }) else { return "" }
-        // The bytes around the kept text are ASCII, so both ends fall on character boundaries.
+        // The bytes cut off are ASCII, so both ends of the kept text fall on Unicode scalar boundaries.
         return String(self[first..<bytes.index(after: last)])
     }
 }
