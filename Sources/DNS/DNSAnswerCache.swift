@@ -3,11 +3,13 @@ import NIOConcurrencyHelpers
 /// Answers kept for their TTL in the resolver's own memory.
 ///
 /// Mail from one sender asks the same few names again and again: its SPF record, its DKIM key,
-/// its DMARC record. libunbound answers those from its cache too, but only on its own thread:
-/// each query is a hop there through a pipe and a hop back to the waiting task, two thread
-/// wake-ups per query, three or more queries per message. Found here, the answer comes back
-/// in the asking task. Only answers with records are kept, for at most their TTL (RFC 1035
-/// §3.2.1), counted down as libunbound counts it; what is not here goes to libunbound as before.
+/// its DMARC record, and names that do not exist, such as `_dmarc.com` that the DMARC tree walk
+/// asks for every sender under `.com` (RFC 9989 §4.10). libunbound answers those from its cache
+/// too, but only on its own thread: each query is a hop there through a pipe and a hop back to
+/// the waiting task, two thread wake-ups per query. Found here, the answer comes back in the
+/// asking task. Answers with records are kept for at most their TTL (RFC 1035 §3.2.1), counted
+/// down as libunbound counts it; NXDOMAIN and NODATA for the TTL libunbound took from the
+/// zone's SOA (RFC 2308 §5). Failures are not kept; what is not here goes to libunbound.
 final class DNSAnswerCache: Sendable {
     private struct Key: Hashable {
         var name: String
@@ -15,7 +17,7 @@ final class DNSAnswerCache: Sendable {
     }
 
     private struct Entry {
-        var answer: DNSAnswer<DNSRecord>
+        var result: Result<DNSAnswer<DNSRecord>, DNSError>
         var expires: ContinuousClock.Instant
     }
 
@@ -27,20 +29,32 @@ final class DNSAnswerCache: Sendable {
         self.capacity = capacity
     }
 
-    /// The answer for `name` and `type` with its remaining TTL, if one is kept and not expired.
-    func answer(_ name: String, type: DNSRecordType, now: ContinuousClock.Instant = .now) -> DNSAnswer<DNSRecord>? {
+    /// What is kept for `name` and `type` and has not expired: the answer with its remaining
+    /// TTL, or the NXDOMAIN or NODATA that came instead.
+    func lookup(_ name: String, type: DNSRecordType, now: ContinuousClock.Instant = .now)
+        -> Result<DNSAnswer<DNSRecord>, DNSError>? {
         guard let entry = entries.withLockedValue({ $0[Key(name: name, type: type)] }), now < entry.expires else {
             return nil
         }
-        var answer = entry.answer
-        answer.ttl = UInt32(clamping: now.duration(to: entry.expires).components.seconds)
-        return answer
+        return entry.result.map { answer in
+            var answer = answer
+            answer.ttl = UInt32(clamping: now.duration(to: entry.expires).components.seconds)
+            return answer
+        }
     }
 
-    /// Keeps `answer` for its TTL; an answer with TTL 0 is not to be cached at all.
-    func keep(_ answer: DNSAnswer<DNSRecord>, for name: String, type: DNSRecordType, now: ContinuousClock.Instant = .now) {
-        guard answer.ttl > 0 else { return }
-        let entry = Entry(answer: answer, expires: now + .seconds(Int64(answer.ttl)))
+    /// Keeps an answer for its TTL, or NXDOMAIN or NODATA for `negativeTTL`; keeps nothing for
+    /// a TTL of 0 (not to be cached at all) or another failure.
+    func keep(_ result: Result<DNSAnswer<DNSRecord>, DNSError>, negativeTTL: UInt32, for name: String,
+              type: DNSRecordType, now: ContinuousClock.Instant = .now) {
+        let ttl: UInt32
+        switch result {
+        case .success(let answer): ttl = answer.ttl
+        case .failure(.nxdomain), .failure(.noData): ttl = negativeTTL
+        case .failure: return
+        }
+        guard ttl > 0 else { return }
+        let entry = Entry(result: result, expires: now + .seconds(Int64(ttl)))
         entries.withLockedValue { entries in
             if entries.count >= capacity {
                 entries = entries.filter { now < $0.value.expires }

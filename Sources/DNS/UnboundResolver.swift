@@ -71,14 +71,14 @@ public final class UnboundResolver: DNSResolver {
     }
 
     public func resolve(_ name: String, type: DNSRecordType) async throws(DNSError) -> DNSAnswer<DNSRecord> {
-        if let answer = cache.answer(name, type: type) {
+        if let kept = cache.lookup(name, type: type) {
             Self.countQuery(outcome: "cached")
-            return answer
+            return try kept.get()
         }
-        let result = await engine.resolve(name, type: type)
-        Self.countQuery(outcome: Self.outcomeName(result))
-        if case .success(let answer) = result { cache.keep(answer, for: name, type: type) }
-        return try result.get()
+        let reply = await engine.resolve(name, type: type)
+        Self.countQuery(outcome: Self.outcomeName(reply.result))
+        cache.keep(reply.result, negativeTTL: reply.negativeTTL, for: name, type: type)
+        return try reply.result.get()
     }
 
     private static func countQuery(outcome: String) {
@@ -105,7 +105,15 @@ public final class UnboundResolver: DNSResolver {
 /// queue and the context need no locks; callers reach the thread only through `inbox`, which a
 /// mutex guards, and a pipe that wakes it. That split is why the class is `@unchecked Sendable`.
 private final class UnboundEngine: @unchecked Sendable {
-    typealias Completion = CheckedContinuation<Result<DNSAnswer<DNSRecord>, DNSError>, Never>
+    /// What came of a query: records or why there are none, and for NXDOMAIN and NODATA how
+    /// long that may be kept, which libunbound takes from the SOA record of the zone's answer
+    /// (RFC 2308 §5).
+    struct Reply {
+        var result: Result<DNSAnswer<DNSRecord>, DNSError>
+        var negativeTTL: UInt32 = 0
+    }
+
+    typealias Completion = CheckedContinuation<Reply, Never>
 
     private enum Command {
         case start(id: Int, name: String, type: DNSRecordType, deadline: ContinuousClock.Instant, completion: Completion)
@@ -179,7 +187,7 @@ private final class UnboundEngine: @unchecked Sendable {
         thread.start()
     }
 
-    func resolve(_ name: String, type: DNSRecordType) async -> Result<DNSAnswer<DNSRecord>, DNSError> {
+    func resolve(_ name: String, type: DNSRecordType) async -> Reply {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         let id = inbox.withLockedValue { inbox in
             defer { inbox.nextID += 1 }
@@ -188,7 +196,7 @@ private final class UnboundEngine: @unchecked Sendable {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (completion: Completion) in
                 let accepted = send(.start(id: id, name: name, type: type, deadline: deadline, completion: completion))
-                if !accepted { completion.resume(returning: .failure(.serverFailure("resolver stopped"))) }
+                if !accepted { completion.resume(returning: Reply(result: .failure(.serverFailure("resolver stopped")))) }
             }
         } onCancel: {
             _ = send(.cancel(id: id))
@@ -257,7 +265,7 @@ private final class UnboundEngine: @unchecked Sendable {
             }
         case .start(let id, let name, let type, let deadline, let completion):
             if cancelledBeforeStart.remove(id) != nil {
-                completion.resume(returning: .failure(.timeout))
+                completion.resume(returning: Reply(result: .failure(.timeout)))
                 return
             }
             let token = Unmanaged.passRetained(QueryToken(id: id, engine: self))
@@ -265,7 +273,7 @@ private final class UnboundEngine: @unchecked Sendable {
             let status = ub_resolve_async(context, name, Int32(type.rawValue), 1, token.toOpaque(), unboundCallback, &asyncID)
             guard status == 0 else {
                 token.release()
-                completion.resume(returning: .failure(.serverFailure(String(cString: ub_strerror(status)))))
+                completion.resume(returning: Reply(result: .failure(.serverFailure(String(cString: ub_strerror(status))))))
                 return
             }
             pending[id] = Pending(token: token, asyncID: asyncID, type: type, completion: completion)
@@ -278,10 +286,11 @@ private final class UnboundEngine: @unchecked Sendable {
         defer { ub_resolve_free(result) }
         guard let query = pending.removeValue(forKey: id) else { return }
         guard status == 0, let result else {
-            query.completion.resume(returning: .failure(.serverFailure(String(cString: ub_strerror(status)))))
+            query.completion.resume(returning: Reply(result: .failure(.serverFailure(String(cString: ub_strerror(status))))))
             return
         }
-        query.completion.resume(returning: Self.answer(from: result.pointee, type: query.type))
+        query.completion.resume(returning: Reply(result: Self.answer(from: result.pointee, type: query.type),
+                                                 negativeTTL: UInt32(clamping: result.pointee.ttl)))
     }
 
     /// Ends a query that libunbound has not answered; libunbound will not call back for it.
@@ -292,7 +301,7 @@ private final class UnboundEngine: @unchecked Sendable {
         }
         // Otherwise the answer is already on its way: the callback releases the token and,
         // finding no pending query, drops the answer.
-        query.completion.resume(returning: .failure(error))
+        query.completion.resume(returning: Reply(result: .failure(error)))
     }
 
     private func expireOverdueQueries() {

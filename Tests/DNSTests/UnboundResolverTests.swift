@@ -54,7 +54,7 @@ struct UnboundResolverTests {
 
     @Test func anAnswerAskedAgainWithinItsTTLComesFromTheResolversOwnCache() async throws {
         let first = try await resolver.txt("single.example.test")
-        #expect(resolver.cache.answer("single.example.test", type: .txt) != nil)
+        #expect(resolver.cache.lookup("single.example.test", type: .txt) != nil)
         // With the server gone, only a kept answer can still arrive.
         server.stop()
         let again = try await resolver.txt("single.example.test")
@@ -104,6 +104,17 @@ struct UnboundResolverTests {
 
     @Test func missingNameIsNXDOMAIN() async throws {
         await #expect(throws: DNSError.nxdomain) { try await resolver.txt("nothing-here.example.test") }
+    }
+
+    @Test func aMissingNameAskedAgainWithinTheNegativeTTLComesFromTheResolversOwnCache() async throws {
+        await #expect(throws: DNSError.nxdomain) { try await resolver.txt("nothing-here.example.test") }
+        await #expect(throws: DNSError.noData) { try await resolver.mx("host.example.test") }
+        #expect(resolver.cache.lookup("nothing-here.example.test", type: .txt) == .failure(.nxdomain))
+        #expect(resolver.cache.lookup("host.example.test", type: .mx) == .failure(.noData))
+        // With the server gone, only a kept absence can still arrive as one.
+        server.stop()
+        await #expect(throws: DNSError.nxdomain) { try await resolver.txt("nothing-here.example.test") }
+        await #expect(throws: DNSError.noData) { try await resolver.mx("host.example.test") }
     }
 
     @Test func existingNameWithoutThatTypeIsNoData() async throws {
