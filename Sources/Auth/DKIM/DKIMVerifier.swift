@@ -220,14 +220,22 @@ public struct DKIMVerifier: Sendable {
         let signature = pending.signature
         var result = pending.report
         do throws(DKIMFailure) {
-            let record = try DKIMKeyRecord(parsing: text, limits: limits)
+            let parsed = try DKIMKeyCache.shared.outcome(record: text, algorithm: signature.algorithm, limits: limits) {
+                Result { () throws(DKIMFailure) in
+                    let record = try DKIMKeyRecord(parsing: text, limits: limits)
+                    return DKIMKeyCache.ParsedRecord(record: record, key: Result { () throws(DKIMFailure) in
+                        try DKIMPublicKey(record: record, algorithm: signature.algorithm, limits: limits)
+                    })
+                }
+            }.get()
+            let record = parsed.record
             guard record.isForEmail else { throw DKIMFailure.keyNotForEmail(record.serviceTypes.joined(separator: ":")) }
             // §3.6.1 t=s: the i= domain "MUST NOT be a subdomain of d=".
             if record.forbidsSubdomainIdentity, signature.identity != nil,
                 signature.identityDomain.lowercased() != signature.domain.lowercased() {
                 throw DKIMFailure.identitySubdomainForbidden(identityDomain: signature.identityDomain)
             }
-            let key = try DKIMPublicKey(record: record, algorithm: signature.algorithm, limits: limits)
+            let key = try parsed.key.get()
             result.key = DKIMResult.Key(type: key.type.rawValue, bits: key.bits, isTesting: record.isTesting)
             // §3.5 l=: "This value MUST NOT be larger than the actual number of octets in the
             // canonicalized message body."
