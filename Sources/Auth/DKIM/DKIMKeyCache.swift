@@ -7,8 +7,8 @@ import NIOConcurrencyHelpers
 /// the same record text; parsing the record, decoding `p=` and building the RSA key (whose
 /// Montgomery values BoringSSL works out at its first use) cost about 2% of a message's CPU
 /// each time. An entry is keyed by all that its outcome depends on: the record's bytes, the
-/// signature's algorithm and the limits. A record that changes is a new entry, so nothing here
-/// outlives the DNS answer it came from by more than the next lookup.
+/// signature's algorithm and the limits, so a key only ever serves the very record text it was
+/// made from: a record that changes in DNS is a new entry.
 final class DKIMKeyCache: Sendable {
     private struct Key: Hashable {
         var record: [UInt8]
