@@ -36,12 +36,16 @@ final class DKIMKeyCache: Sendable {
         self.capacity = capacity
     }
 
-    /// The outcome for `record` and `algorithm`, made by `make` unless kept from before.
-    func outcome(record: [UInt8], algorithm: DKIMSignature.Algorithm, limits: DKIMVerifier.Limits,
-                 make: () -> Outcome) -> Outcome {
+    /// What `record` gives for a signature using `algorithm`, parsed now or kept from before.
+    func outcome(record: [UInt8], algorithm: DKIMSignature.Algorithm, limits: DKIMVerifier.Limits) -> Outcome {
         let key = Key(record: record, algorithm: algorithm, limits: limits)
         if let kept = entries.withLockedValue({ $0[key] }) { return kept }
-        let outcome = make()
+        let outcome = Result { () throws(DKIMFailure) in
+            let parsed = try DKIMKeyRecord(parsing: record, limits: limits)
+            return ParsedRecord(record: parsed, key: Result { () throws(DKIMFailure) in
+                try DKIMPublicKey(record: parsed, algorithm: algorithm, limits: limits)
+            })
+        }
         entries.withLockedValue { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = outcome

@@ -220,14 +220,7 @@ public struct DKIMVerifier: Sendable {
         let signature = pending.signature
         var result = pending.report
         do throws(DKIMFailure) {
-            let parsed = try DKIMKeyCache.shared.outcome(record: text, algorithm: signature.algorithm, limits: limits) {
-                Result { () throws(DKIMFailure) in
-                    let record = try DKIMKeyRecord(parsing: text, limits: limits)
-                    return DKIMKeyCache.ParsedRecord(record: record, key: Result { () throws(DKIMFailure) in
-                        try DKIMPublicKey(record: record, algorithm: signature.algorithm, limits: limits)
-                    })
-                }
-            }.get()
+            let parsed = try DKIMKeyCache.shared.outcome(record: text, algorithm: signature.algorithm, limits: limits).get()
             let record = parsed.record
             guard record.isForEmail else { throw DKIMFailure.keyNotForEmail(record.serviceTypes.joined(separator: ":")) }
             // §3.6.1 t=s: the i= domain "MUST NOT be a subdomain of d=".
