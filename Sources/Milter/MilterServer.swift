@@ -8,8 +8,12 @@ import Glibc
 #endif
 
 /// The milter listener: accepts MTA connections on a TCP or UNIX-domain socket and runs one
-/// ``MilterSession`` per connection, each in a ``MilterChannelHandler`` on its connection's event
-/// loop, with one child task per connection waiting for it to close.
+/// ``MilterSession`` per connection in a ``MilterChannelHandler`` on its connection's event loop.
+///
+/// A connection is set up on its event loop as it is accepted, with no task of its own: the
+/// benchmark's MTA opens one connection per message, and handing each accepted socket to a task
+/// and back cost more thread switches than the message's checks. ``OpenConnections`` keeps the
+/// open ones for a stop.
 ///
 /// Replies to one read from the MTA go out as one buffer with one flush, and accepted TCP
 /// sockets have TCP_NODELAY, so the MTA never waits on a delayed ACK for a reply split in
@@ -20,33 +24,19 @@ import Glibc
 /// try await server.run()          // until stopAccepting() and the last connection ends
 /// ```
 public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
-    /// Accepted sockets come out as plain channels, not yet reading, and get their handler only
-    /// from the task that serves them, so one accepted while the listener closes is merely closed
-    /// (``AcceptedConnections``).
-    private let listener: NIOAsyncChannel<any Channel, Never>
-    private let connections: AcceptedConnections
-    private let filter: Filter
-    private let maximumFrameSize: Int
-    private let progressInterval: Duration
-    private let isTCP: Bool
-    private let logger: Logger
-    private let idleTrim = IdleMemoryTrim()
+    private let listener: any Channel
+    private let connections: OpenConnections
     /// The address the socket is bound to; for port 0, the port the kernel chose.
     public let localAddress: SocketAddress?
 
-    private init(listener: NIOAsyncChannel<any Channel, Never>, connections: AcceptedConnections, filter: Filter,
-                 maximumFrameSize: Int, progressInterval: Duration, isTCP: Bool, logger: Logger) {
+    private init(listener: any Channel, connections: OpenConnections) {
         self.listener = listener
         self.connections = connections
-        self.filter = filter
-        self.maximumFrameSize = maximumFrameSize
-        self.progressInterval = progressInterval
-        self.isTCP = isTCP
-        self.logger = logger
-        localAddress = listener.channel.localAddress
+        localAddress = listener.localAddress
     }
 
-    /// Opens the listening socket; connections are served once ``run()`` is called.
+    /// Opens the listening socket and serves connections from then on; ``run()`` waits for the
+    /// end.
     ///
     /// While the filter works on a message's end, the MTA is sent SMFIR_PROGRESS every
     /// `progressInterval`, which restarts its reply timer.
@@ -58,84 +48,53 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) async throws -> MilterServer {
-        // Socket options of accepted connections are set by the task serving each one: a failing
-        // child option would end the listener's whole stream of connections.
+        let connections = OpenConnections(logger: logger)
+        let isTCP = address.isTCP
         let bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.autoRead, value: false)
-        let connections = AcceptedConnections()
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
-            connections.accepted(channel)
-            return channel.eventLoop.makeSucceededFuture(channel)
-        }
-        let listener: NIOAsyncChannel<any Channel, Never>
-        switch address {
-        case .inet(let host, let port):
-            listener = try await bootstrap.bind(host: host ?? "0.0.0.0", port: port, childChannelInitializer: initializer)
-        case .inet6(let host, let port):
-            listener = try await bootstrap.bind(host: host ?? "::", port: port, childChannelInitializer: initializer)
-        case .unix(let path):
-            try UnixSocketPath.checkReplaceable(path)
-            listener = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true,
-                                                childChannelInitializer: initializer)
-        }
-        return MilterServer(listener: listener, connections: connections, filter: filter, maximumFrameSize: maximumFrameSize,
-                            progressInterval: progressInterval, isTCP: address.isTCP, logger: logger)
-    }
-
-    /// Serves connections until ``stopAccepting()`` is called, then waits for the open ones to
-    /// end. Cancelling the task closes them at once.
-    public func run() async throws {
-        try await withThrowingDiscardingTaskGroup { group in
-            defer { connections.closeUnserved() }
-            try await listener.executeThenClose { inbound in
-                for try await connection in inbound {
-                    connections.served(connection)
-                    group.addTask { await self.serve(connection) }
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let peer = describe(channel.remoteAddress)
+                    // Refused once the listener stops: the socket is closed at once.
+                    try connections.open(channel, peer: peer)
+                    if isTCP {
+                        // A milter reply is a few small frames the MTA waits for: send each at once.
+                        try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(MilterChannelHandler(
+                        session: MilterSession(filter: filter), parser: MilterFrameParser(maximumFrameSize: maximumFrameSize),
+                        progressInterval: progressInterval, peer: peer, logger: logger))
                 }
             }
+        let listener: any Channel
+        switch address {
+        case .inet(let host, let port):
+            listener = try await bootstrap.bind(host: host ?? "0.0.0.0", port: port).get()
+        case .inet6(let host, let port):
+            listener = try await bootstrap.bind(host: host ?? "::", port: port).get()
+        case .unix(let path):
+            try UnixSocketPath.checkReplaceable(path)
+            listener = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+        }
+        return MilterServer(listener: listener, connections: connections)
+    }
+
+    /// Returns once ``stopAccepting()`` was called and the last open connection has ended.
+    /// Cancelling the task closes the open connections at once.
+    public func run() async throws {
+        try await withTaskCancellationHandler {
+            try await listener.closeFuture.get()
+            await connections.allClosed()
+        } onCancel: {
+            stopAccepting()
+            connections.closeAll()
         }
     }
 
     /// Closes the listening socket: no new connections, the open ones go on.
     public func stopAccepting() {
-        listener.channel.close(promise: nil)
-    }
-
-    /// Serves one connection until it closes: a ``MilterChannelHandler`` answers the MTA on the
-    /// channel's event loop; this task only waits, and closes the channel when cancelled.
-    private func serve(_ channel: any Channel) async {
-        idleTrim.connectionOpened()
-        defer { idleTrim.connectionClosed() }
-        let peer = Self.describe(channel.remoteAddress)
-        do {
-            try await channel.eventLoop.submit { [filter, maximumFrameSize, progressInterval, logger] in
-                try channel.pipeline.syncOperations.addHandler(MilterChannelHandler(
-                    session: MilterSession(filter: filter), parser: MilterFrameParser(maximumFrameSize: maximumFrameSize),
-                    progressInterval: progressInterval, peer: peer, logger: logger))
-            }.get()
-            if isTCP {
-                // A milter reply is a few small frames the MTA waits for: send each at once.
-                try await channel.setOption(.tcpOption(.tcp_nodelay), value: 1).get()
-            }
-            // Reading starts once the handler is in place, so no bytes go past it.
-            try await channel.setOption(.autoRead, value: true).get()
-            try await withTaskCancellationHandler {
-                try await channel.closeFuture.get()
-            } onCancel: {
-                channel.close(promise: nil)
-            }
-            if Task.isCancelled {
-                logger.info("milter connection from \(peer) closed: the daemon is stopping")
-            }
-        } catch ChannelError.ioOnClosedChannel {
-            // The peer closed the connection before it was set up: a probe that only connects
-            // (a monitoring check, `dmarcd doctor`), or a connection cut by a stop. Nothing to say.
-            channel.close(promise: nil)
-        } catch {
-            channel.close(promise: nil)
-            logger.error("milter connection from \(peer) closed: \(error)")
-        }
+        connections.stopAccepting()
+        listener.close(promise: nil)
     }
 
     /// `192.0.2.1:40312` for TCP peers; the MTA's end of a UNIX socket has no name of its own.
@@ -145,39 +104,77 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
     }
 }
 
-/// The connections the listener accepted that no task serves yet. The listener's stream drops a
-/// connection whose setup ends after the listener closed, without closing it: its socket would
-/// stay open, and its channel and pipeline would keep each other alive until the process ends.
-/// Those are closed here once the listener is done, and any set up later at once.
-final class AcceptedConnections: Sendable {
+/// The connections a listener has open, for its stop: once it stops accepting, a connection
+/// set up late is refused, and ``allClosed()`` returns when the last one has ended.
+final class OpenConnections: Sendable {
     private struct State {
-        var unserved: [ObjectIdentifier: any Channel] = [:]
-        var listenerIsDone = false
+        var open: [ObjectIdentifier: (channel: any Channel, peer: String)] = [:]
+        var isAccepting = true
+        var waiters: [CheckedContinuation<Void, Never>] = []
+
+        mutating func takeWaiters() -> [CheckedContinuation<Void, Never>] {
+            defer { waiters = [] }
+            return waiters
+        }
     }
+
+    private struct Refused: Error {}
 
     private let state = NIOLockedValueBox(State())
+    private let idleTrim = IdleMemoryTrim()
+    private let logger: Logger
 
-    /// Called as the listener sets a connection up, before it reaches the stream.
-    func accepted(_ channel: any Channel) {
-        let listenerIsDone = state.withLockedValue { state in
-            if !state.listenerIsDone { state.unserved[ObjectIdentifier(channel)] = channel }
-            return state.listenerIsDone
-        }
-        if listenerIsDone { channel.close(promise: nil) }
+    init(logger: Logger) {
+        self.logger = logger
     }
 
-    func served(_ channel: any Channel) {
-        state.withLockedValue { $0.unserved[ObjectIdentifier(channel)] = nil }
+    /// Takes a connection just accepted; throws when the listener has stopped.
+    func open(_ channel: any Channel, peer: String) throws {
+        let id = ObjectIdentifier(channel)
+        try state.withLockedValue { state in
+            guard state.isAccepting else { throw Refused() }
+            state.open[id] = (channel, peer)
+        }
+        idleTrim.connectionOpened()
+        channel.closeFuture.whenComplete { _ in self.closed(id) }
     }
 
-    /// Closes the connections no task took, and from now on each one as it is set up.
-    func closeUnserved() {
-        let unserved = state.withLockedValue { state in
-            state.listenerIsDone = true
-            defer { state.unserved = [:] }
-            return Array(state.unserved.values)
+    func stopAccepting() {
+        let waiters = state.withLockedValue { state in
+            state.isAccepting = false
+            return state.open.isEmpty ? state.takeWaiters() : []
         }
-        for channel in unserved { channel.close(promise: nil) }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Returns once the listener has stopped accepting and no connection is open.
+    func allClosed() async {
+        await withCheckedContinuation { continuation in
+            let done = state.withLockedValue { state in
+                if !state.isAccepting && state.open.isEmpty { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    /// Closes every open connection: the daemon stops without waiting for them.
+    func closeAll() {
+        let open = state.withLockedValue { Array($0.open.values) }
+        for (channel, peer) in open {
+            logger.info("milter connection from \(peer) closed: the daemon is stopping")
+            channel.close(promise: nil)
+        }
+    }
+
+    private func closed(_ id: ObjectIdentifier) {
+        let waiters = state.withLockedValue { state in
+            state.open[id] = nil
+            return !state.isAccepting && state.open.isEmpty ? state.takeWaiters() : []
+        }
+        idleTrim.connectionClosed()
+        waiters.forEach { $0.resume() }
     }
 }
 
