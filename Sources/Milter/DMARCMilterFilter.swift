@@ -67,7 +67,7 @@ public struct DMARCMilterFilter: MilterMessageFilter {
     /// Starts signing mail from our own users (see ``signingMessage(connection:envelope:settings:)``),
     /// or the checks with the client, HELO and MAIL FROM; nil for authenticated clients when
     /// ``MilterFilterSettings/ignoreAuthenticatedClients`` is set.
-    public func startMessage(connection: MilterConnection, envelope: MilterEnvelope) -> Message? {
+    public func startMessage(connection: MilterConnection, envelope: MilterEnvelope, executor: (any TaskExecutor)?) -> Message? {
         let settings = self.settings
         if let signing = signingMessage(connection: connection, envelope: envelope, settings: settings) {
             return .signed(signing)
@@ -82,8 +82,10 @@ public struct DMARCMilterFilter: MilterMessageFilter {
         }
         let authenticatorEnvelope = MessageAuthenticator.Envelope(
             clientIP: connection.clientIP, helo: connection.helo, mailFrom: envelope.sender)
-        let check = MessageAuthenticator(resolver: resolver, settings: authenticatorSettings, envelope: authenticatorEnvelope)
-        return .checked(CheckedMessage(check: check, envelope: authenticatorEnvelope, settings: settings, logger: logger,
+        let check = MessageAuthenticator(resolver: resolver, settings: authenticatorSettings, envelope: authenticatorEnvelope,
+                                         executor: executor)
+        return .checked(CheckedMessage(check: check, envelope: authenticatorEnvelope, executor: executor,
+                       settings: settings, logger: logger,
                        recordEvaluation: recordEvaluation, offerFailureReport: offerFailureReport,
                        failureReportMaterial: offerFailureReport == nil
                            ? nil : FailureReportMaterial(keepsBody: settings.failureReportsIncludeMessage),
@@ -105,6 +107,8 @@ public struct DMARCMilterFilter: MilterMessageFilter {
     public struct CheckedMessage: MilterFilteredMessage {
         var check: MessageAuthenticator
         let envelope: MessageAuthenticator.Envelope
+        /// Where the checks run; nil for the global executor.
+        let executor: (any TaskExecutor)?
         let settings: MilterFilterSettings
         let logger: Logger
         let recordEvaluation: @Sendable (MessageEvaluation) -> Void
@@ -314,7 +318,7 @@ extension DMARCMilterFilter.CheckedMessage {
     /// checks still running are then cancelled, which stops their DNS queries.
     func finishedInTime() async -> MessageVerdict {
         let deadline = settings.messageDeadline
-        return await Deadline.run(within: deadline) { [check] in
+        return await Deadline.run(within: deadline, executor: executor) { [check] in
             var check = check
             return await check.finish()
         } onTimeout: { [check] in

@@ -4,8 +4,9 @@ import NIOCore
 
 /// One milter connection on its channel's event loop: decodes the MTA's frames, steps the
 /// ``MilterSession`` and writes its replies, all on the loop that read them. Only the end of a
-/// message, which may wait on DNS, runs in a task; meanwhile the MTA gets SMFIR_PROGRESS every
-/// progress interval, and whatever it sends waits in the parser until the verdict is written.
+/// message, which may wait on DNS, runs in a task, on the session's executor (the same loop);
+/// meanwhile the MTA gets SMFIR_PROGRESS every progress interval, and whatever it sends waits
+/// in the parser until the verdict is written.
 ///
 /// Handing every frame to a task and every reply back to the loop cost two thread switches per
 /// milter event, a dozen per message, which took more CPU than checking the message.
@@ -106,7 +107,7 @@ final class MilterChannelHandler<Filter: MilterMessageFilter>: ChannelInboundHan
             bound.value.context.writeAndFlush(bound.value.handler.wrapOutboundOut(ByteBuffer(bytes: MilterReply.progress.frame)),
                                               promise: nil)
         }
-        Task {
+        Task(executorPreference: session.executor) {
             let output = await MilterSession<Filter>.finish(message, macros: macros)
             loop.execute {
                 let (handler, context) = bound.value

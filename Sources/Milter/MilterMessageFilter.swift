@@ -8,8 +8,9 @@ public protocol MilterMessageFilter: Sendable {
     /// stops sending this connection's events.
     func checksConnection(_ connection: MilterConnection) -> Bool
 
-    /// The state for checking a message, or nil to accept it unchecked.
-    func startMessage(connection: MilterConnection, envelope: MilterEnvelope) -> Message?
+    /// The state for checking a message, or nil to accept it unchecked. The message's work
+    /// runs on `executor` (its connection's event loop), or on the global executor when nil.
+    func startMessage(connection: MilterConnection, envelope: MilterEnvelope, executor: (any TaskExecutor)?) -> Message?
 }
 
 /// One message being checked by a ``MilterMessageFilter``, fed in message order.

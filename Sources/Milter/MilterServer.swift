@@ -16,8 +16,8 @@ import Glibc
 /// open ones for a stop.
 ///
 /// Replies to one read from the MTA go out as one buffer with one flush, and accepted TCP
-/// sockets have TCP_NODELAY, so the MTA never waits on a delayed ACK for a reply split in
-/// pieces. A connection that breaks the protocol is closed with a log line; the others go on.
+/// sockets have TCP_NODELAY (Linux gives accepted sockets the listening socket's), so the MTA
+/// never waits on a delayed ACK for a reply split in pieces. A connection that breaks the protocol is closed with a log line; the others go on.
 ///
 /// ```swift
 /// let server = try await MilterServer.bind(to: .inet(host: "127.0.0.1", port: 8893), filter: filter, logger: logger)
@@ -49,20 +49,19 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
         logger: Logger
     ) async throws -> MilterServer {
         let connections = OpenConnections(logger: logger)
-        let isTCP = address.isTCP
         let bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // A milter reply is a few small frames the MTA waits for: send each at once. NIO
+            // leaves the option out on a UNIX-domain socket.
+            .serverChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let peer = describe(channel.remoteAddress)
                     // Refused once the listener stops: the socket is closed at once.
                     try connections.open(channel, peer: peer)
-                    if isTCP {
-                        // A milter reply is a few small frames the MTA waits for: send each at once.
-                        try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
-                    }
+                    let session = MilterSession(filter: filter, executor: EventLoopTaskExecutor(channel.eventLoop))
                     try channel.pipeline.syncOperations.addHandler(MilterChannelHandler(
-                        session: MilterSession(filter: filter), parser: MilterFrameParser(maximumFrameSize: maximumFrameSize),
+                        session: session, parser: MilterFrameParser(maximumFrameSize: maximumFrameSize),
                         progressInterval: progressInterval, peer: peer, logger: logger))
                 }
             }

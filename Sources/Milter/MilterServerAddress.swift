@@ -15,12 +15,4 @@ public enum MilterServerAddress: Sendable, Hashable, CustomStringConvertible {
         case .unix(let path): "unix:\(path)"
         }
     }
-
-    /// True for the inet and inet6 forms, whose sockets take TCP options.
-    var isTCP: Bool {
-        switch self {
-        case .inet, .inet6: true
-        case .unix: false
-        }
-    }
 }

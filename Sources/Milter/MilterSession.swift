@@ -18,6 +18,8 @@ public struct MilterSession<Filter: MilterMessageFilter>: Sendable {
     }
 
     private let filter: Filter
+    /// Where the filter's work for a message runs; nil for the global executor.
+    let executor: (any TaskExecutor)?
     private(set) var negotiation: MilterNegotiation?
     private var connection: MilterConnection?
     private var checksConnection = false
@@ -28,9 +30,11 @@ public struct MilterSession<Filter: MilterMessageFilter>: Sendable {
     /// The filter's state for the message under way; nil when the message is not checked.
     private var message: Filter.Message?
 
-    /// A session for a new connection from the MTA.
-    public init(filter: Filter) {
+    /// A session for a new connection from the MTA, whose messages are checked on `executor`
+    /// (nil: the global executor).
+    public init(filter: Filter, executor: (any TaskExecutor)? = nil) {
         self.filter = filter
+        self.executor = executor
     }
 
     /// What one command leads to.
@@ -100,7 +104,7 @@ public struct MilterSession<Filter: MilterMessageFilter>: Sendable {
         case .mail(let sender, _):
             guard let connection, phase == nil else { throw unexpected(command, "MAIL before connect or inside a message") }
             let envelope = MilterEnvelope(sender: sender, macros: messageMacros)
-            guard checksConnection, let started = filter.startMessage(connection: connection, envelope: envelope) else {
+            guard checksConnection, let started = filter.startMessage(connection: connection, envelope: envelope, executor: executor) else {
                 // Accepted at MAIL: the MTA sends nothing more for this message.
                 messageMacros = [:]
                 return .output(reply(.accept, unless: .noReplyToMail))

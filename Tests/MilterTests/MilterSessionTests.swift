@@ -8,7 +8,7 @@ struct RecordingFilter: MilterMessageFilter {
         connection.clientIP.map { "\($0)" } != "127.0.0.1"
     }
 
-    func startMessage(connection: MilterConnection, envelope: MilterEnvelope) -> Message? {
+    func startMessage(connection: MilterConnection, envelope: MilterEnvelope, executor: (any TaskExecutor)?) -> Message? {
         envelope.sender == "<skip@example.test>" ? nil
             : Message(summary: "helo=\(connection.helo) j=\(connection.macros["j"] ?? "-") from=\(envelope.sender)")
     }

@@ -39,7 +39,8 @@ struct OutgoingMessageSignerTests {
         let connection = MilterConnection(hostname: hostname, address: client, headerLeadingSpace: true)
         guard filter.checksConnection(connection),
             var message = filter.startMessage(connection: connection,
-                                              envelope: MilterEnvelope(sender: "<alice@example.com>", macros: macros))
+                                              envelope: MilterEnvelope(sender: "<alice@example.com>", macros: macros),
+                                              executor: nil)
         else { return nil }
         message.recipient("<bob@example.org>")
         for field in fields { message.header(name: field.name, value: Array(field.value.utf8)) }

@@ -43,7 +43,8 @@ struct ReportMailCaptureTests {
         let connection = MilterConnection(hostname: "mail.reporter.example", address: .ipv4("192.0.2.7", port: 25),
                                           headerLeadingSpace: true)
         var message = try #require(filter.startMessage(
-            connection: connection, envelope: MilterEnvelope(sender: "<bounces@reporter.example>", macros: [:])))
+            connection: connection, envelope: MilterEnvelope(sender: "<bounces@reporter.example>", macros: [:]),
+            executor: nil))
         for recipient in recipients { message.recipient(recipient) }
         for field in fields { message.header(name: field.name, value: Array(field.value.utf8)) }
         message.endOfHeaders()

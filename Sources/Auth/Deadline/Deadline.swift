@@ -9,10 +9,15 @@ import NIOConcurrencyHelpers
 /// its deadline (RFC 7208 §4.6.4 wants temperror then). Here the caller resumes as soon as the
 /// deadline passes; a stuck evaluation is cancelled and left to end on its own. The deadline is
 /// a ``DeadlineTimer`` registration, which an evaluation that ends in time takes back at once.
+///
+/// The evaluation's task is a new one, so it runs on `executor`, not on the caller's: pass the
+/// caller's executor preference along (the milter's checks run on their connection's event
+/// loop); nil runs it on the global executor.
 public enum Deadline {
     public static func run<Value: Sendable>(
         within deadline: Duration,
         timer: DeadlineTimer = .shared,
+        executor: (any TaskExecutor)? = nil,
         _ operation: @escaping @Sendable () async -> Value,
         onTimeout: @escaping @Sendable () -> Value
     ) async -> Value {
@@ -23,7 +28,7 @@ public enum Deadline {
                 // The registration is in the race before the work starts, so that work which ends
                 // at once still takes it back before its caller goes on.
                 race.track(timer.schedule(after: deadline) { race.finish(onTimeout()) })
-                race.track(Task { race.finish(await operation()) })
+                race.track(Task(executorPreference: executor) { race.finish(await operation()) })
             }
         } onCancel: {
             race.finish(onTimeout())

@@ -83,17 +83,21 @@ public struct MessageAuthenticator: Sendable {
     private var forgedResultFields: [Int] = []
     private var trustedSPF: DMARCInput.SPF?
 
-    /// Starts checking a message whose envelope is known; SPF begins at once.
+    /// Starts checking a message whose envelope is known; SPF begins at once, in a task of its
+    /// own on `executor` (nil: the global executor).
     public init(resolver: any DNSResolver, settings: Settings, envelope: Envelope,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                executor: (any TaskExecutor)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.settings = settings
         self.envelope = envelope
         self.resolver = resolver
         dkim = DKIMVerifier(resolver: resolver, limits: settings.dkimLimits, now: now)
         arc = ARCValidator(resolver: resolver, limits: settings.dkimLimits)
         if settings.checksSPF, let clientIP = envelope.clientIP {
-            let spf = SPFEvaluator(resolver: resolver, limits: settings.spfLimits, receivingHost: settings.authservID)
-            spfCheck = Task { await spf.checkMailFrom(envelope.mailFrom, helo: envelope.helo, clientIP: clientIP) }
+            let spf = SPFEvaluator(resolver: resolver, limits: settings.spfLimits, receivingHost: settings.authservID,
+                                   executor: executor)
+            spfCheck = Task(executorPreference: executor) {
+                await spf.checkMailFrom(envelope.mailFrom, helo: envelope.helo, clientIP: clientIP)
+            }
         } else {
             spfCheck = nil
         }

@@ -15,6 +15,8 @@ public struct SPFEvaluator: Sendable {
     public var receivingHost: String
     /// Seconds since the epoch, for `%{t}` in explanations (RFC 7208 §7.3).
     public var now: @Sendable () -> Int64
+    /// Where a check runs; nil for the global executor (``Deadline``).
+    public var executor: (any TaskExecutor)?
 
     /// An evaluator that asks `resolver`.
     /// - Parameters:
@@ -22,16 +24,19 @@ public struct SPFEvaluator: Sendable {
     ///   - limits: the bounds of RFC 7208 §4.6.4 and the deadline.
     ///   - receivingHost: this host's name; "unknown" when it has none (RFC 7208 §7.3).
     ///   - now: the wall clock in seconds since the epoch.
+    ///   - executor: where a check runs; nil for the global executor.
     public init(
         resolver: any DNSResolver,
         limits: Limits = Limits(),
         receivingHost: String = "unknown",
-        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+        executor: (any TaskExecutor)? = nil
     ) {
         self.resolver = resolver
         self.limits = limits
         self.receivingHost = receivingHost
         self.now = now
+        self.executor = executor
     }
 
     /// Checks the MAIL FROM identity (RFC 7208 §2.4).
@@ -76,7 +81,7 @@ public struct SPFEvaluator: Sendable {
             result: .none, identity: identity, domain: SPFDomainName.withoutFinalDot(domain),
             sender: expander.sender, clientIP: expander.clientIP)
         let (resolver, limits) = (self.resolver, self.limits)
-        return await Deadline.run(within: limits.deadline) {
+        return await Deadline.run(within: limits.deadline, executor: executor) {
             var evaluation = SPFEvaluation(resolver: resolver, limits: limits, expander: expander)
             let outcome = await evaluation.run(start)
             return LookupCensus(outcome: outcome, dnsTerms: evaluation.dnsTerms, voidLookups: evaluation.voidLookups)
