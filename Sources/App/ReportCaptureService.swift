@@ -23,7 +23,7 @@ final class ReportCaptureService: Service, Sendable {
     private let messages: AsyncStream<CapturedReportMail>
     private let queue: AsyncStream<CapturedReportMail>.Continuation
     /// Ingest parses and writes SQLite synchronously, for up to a few seconds on a large report:
-    /// it runs here, never on the cooperative threads that the milter's checks use.
+    /// it runs here, never on the event loops that check mail.
     private let ingestQueue = DispatchQueue(label: "dmarcd.report-capture")
 
     init(databasePath: String, maildir: WatchedMaildir? = nil, logger: Logger) {

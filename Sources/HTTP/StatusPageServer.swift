@@ -174,8 +174,8 @@ public struct StatusPageServer: Service {
     }
 }
 
-/// SQLite reads block their thread; they run on this queue so that the cooperative threads,
-/// which the milter needs, never wait on the disk.
+/// SQLite reads block their thread; they run on this queue so that neither the event loops,
+/// which check mail, nor the cooperative threads ever wait on the disk.
 private let readerQueue = DispatchQueue(label: "dmarcd.status-page.reader", attributes: .concurrent)
 
 func onReader<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {

@@ -62,8 +62,8 @@ public final class HistoryWriter: Sendable {
     private let open: @Sendable () throws -> HistoryStore
     private let now: @Sendable () -> Date
     private let state: NIOLockedValueBox<State>
-    /// Where the blocking SQLite work runs: a serial queue's thread, outside the few threads of
-    /// Swift's cooperative pool that check mail, so a slow or stuck disk never holds one of them.
+    /// Where the blocking SQLite work runs: a serial queue's thread, outside the event loops that
+    /// check mail, so a slow or stuck disk never holds one of them.
     private let databaseQueue = DispatchQueue(label: "dmarcd.history")
 
     /// A writer that opens its store with `open`, retrying until it succeeds; `now` tells the time
