@@ -10,14 +10,15 @@ import Glibc
 /// The milter listener: accepts MTA connections on a TCP or UNIX-domain socket and runs one
 /// ``MilterSession`` per connection in a ``MilterChannelHandler`` on its connection's event loop.
 ///
-/// A connection is set up on its event loop as it is accepted, with no task of its own: the
-/// benchmark's MTA opens one connection per message, and handing each accepted socket to a task
-/// and back cost more thread switches than the message's checks. ``OpenConnections`` keeps the
-/// open ones for a stop.
+/// A connection is set up on its event loop as it is accepted, with no task of its own: Postfix
+/// opens a connection for each SMTP session, often one message, and handing each accepted socket
+/// to a task and back cost more thread switches than checking the message. ``OpenConnections``
+/// keeps the open ones for a stop.
 ///
 /// Replies to one read from the MTA go out as one buffer with one flush, and accepted TCP
 /// sockets have TCP_NODELAY (Linux gives accepted sockets the listening socket's), so the MTA
-/// never waits on a delayed ACK for a reply split in pieces. A connection that breaks the protocol is closed with a log line; the others go on.
+/// never waits on a delayed ACK for a reply split in pieces. A connection that breaks the
+/// protocol is closed with a log line; the others go on.
 ///
 /// ```swift
 /// let server = try await MilterServer.bind(to: .inet(host: "127.0.0.1", port: 8893), filter: filter, logger: logger)
