@@ -1,4 +1,12 @@
 extension DMARCRecord {
+    /// Records parsed before, by their text (a sender's record comes back with its next message).
+    private static let parsedTexts = RecordCache<String, Result<DMARCRecord, ParseError>>(capacity: 1024)
+
+    /// The record ``init(parsing:)`` reads from `text`, parsed now or kept from before.
+    static func cached(parsing text: String) throws(ParseError) -> DMARCRecord {
+        try parsedTexts.value(for: text) { Result { () throws(ParseError) in try DMARCRecord(parsing: text) } }.get()
+    }
+
     /// Reads a DMARC Policy Record (RFC 9989 §4.7, §4.8).
     ///
     /// Only a missing or wrong version makes this throw: "If the tag is not the first in the

@@ -33,7 +33,7 @@ struct DMARCRecordLookup {
         do throws(DNSError) {
             // RFC 9989 §4.5: the strings of one TXT record are joined before parsing (TXTRecord.text);
             // §4.10 step 2: records that do not start with v=DMARC1 are discarded.
-            let records = try await resolver.txt(name).records.compactMap { try? DMARCRecord(parsing: $0.text) }
+            let records = try await resolver.txt(name).records.compactMap { try? DMARCRecord.cached(parsing: $0.text) }
             switch records.count {
             case 0: result = .success(.absent)
             case 1: result = .success(.record(records[0]))
