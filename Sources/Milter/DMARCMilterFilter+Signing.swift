@@ -10,40 +10,32 @@ extension DMARCMilterFilter {
         case checked(CheckedMessage)
 
         public mutating func recipient(_ address: String) {
-            guard case .checked(var message) = self else { return }
-            message.recipient(address)
-            self = .checked(message)
+            update(signed: { _ in }, checked: { $0.recipient(address) })
         }
 
         public mutating func header(name: String, value: [UInt8]) {
-            switch self {
-            case .signed(var message):
-                message.header(name: name, value: value)
-                self = .signed(message)
-            case .checked(var message):
-                message.header(name: name, value: value)
-                self = .checked(message)
-            }
+            update(signed: { $0.header(name: name, value: value) }, checked: { $0.header(name: name, value: value) })
         }
 
         public mutating func endOfHeaders() {
-            switch self {
-            case .signed(var message):
-                message.endOfHeaders()
-                self = .signed(message)
-            case .checked(var message):
-                message.endOfHeaders()
-                self = .checked(message)
-            }
+            update(signed: { $0.endOfHeaders() }, checked: { $0.endOfHeaders() })
         }
 
         public mutating func body(_ chunk: [UInt8]) {
-            switch self {
+            update(signed: { $0.body(chunk) }, checked: { $0.body(chunk) })
+        }
+
+        /// Changes the message in place. The payload is taken out of `self`, not copied: a copy
+        /// would share its arrays with `self`, and every header field and body chunk would then
+        /// copy them whole before adding to them.
+        private mutating func update(signed: (inout OutgoingMessageSigner) -> Void,
+                                     checked: (inout CheckedMessage) -> Void) {
+            switch consume self {
             case .signed(var message):
-                message.body(chunk)
+                signed(&message)
                 self = .signed(message)
             case .checked(var message):
-                message.body(chunk)
+                checked(&message)
                 self = .checked(message)
             }
         }
@@ -53,7 +45,7 @@ extension DMARCMilterFilter {
         }
 
         public mutating func finish(macros: [String: String]) async -> [MilterReply] {
-            switch self {
+            switch consume self {
             case .signed(var message):
                 let replies = message.finish(macros: macros)
                 self = .signed(message)

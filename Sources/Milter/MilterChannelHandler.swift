@@ -74,7 +74,7 @@ final class MilterChannelHandler<Filter: MilterMessageFilter>: ChannelInboundHan
             while let command = try parser.nextCommand() {
                 switch try session.step(command) {
                 case .output(let output):
-                    for reply in output.replies { replies += reply.frame }
+                    for reply in output.replies { reply.append(to: &replies) }
                     if output.closesConnection {
                         send(replies, context)
                         replies = []
@@ -115,7 +115,7 @@ final class MilterChannelHandler<Filter: MilterMessageFilter>: ChannelInboundHan
                 handler.progress = nil
                 handler.finishing = false
                 var replies: [UInt8] = []
-                for reply in output.replies { replies += reply.frame }
+                for reply in output.replies { reply.append(to: &replies) }
                 handler.send(replies, context)
                 if context.channel.isActive { handler.answer(context) }
             }

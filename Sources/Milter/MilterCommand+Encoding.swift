@@ -2,7 +2,12 @@ extension MilterCommand {
     /// The command as one frame on the wire, as an MTA sends it (for test clients and benchmarks
     /// that play the MTA).
     public var frame: [UInt8] {
-        var payload: [UInt8] = []
+        var frame: [UInt8] = []
+        frame.appendMilterFrame(code: code) { appendPayload(to: &$0) }
+        return frame
+    }
+
+    private func appendPayload(to payload: inout [UInt8]) {
         switch self {
         case .negotiate(let version, let actions, let flags):
             payload.appendNegotiation(version, actions, flags)
@@ -36,11 +41,10 @@ extension MilterCommand {
             payload.append(contentsOf: value)
             payload.append(0)
         case .body(let bytes), .endOfMessage(let bytes):
-            payload = bytes
+            payload.append(contentsOf: bytes)
         case .data, .endOfHeaders, .abort, .quit, .quitNewConnection:
             break
         }
-        return .milterFrame(code: code, payload: payload)
     }
 }
 

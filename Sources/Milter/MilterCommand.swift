@@ -165,15 +165,20 @@ struct PayloadReader {
 
     /// A NUL-terminated string; bytes that are not UTF-8 become U+FFFD.
     mutating func string() throws(MilterProtocolError) -> String {
-        String(decoding: try bytesUntilNUL(), as: UTF8.self)
+        String(decoding: try field(), as: UTF8.self)
     }
 
     mutating func bytesUntilNUL() throws(MilterProtocolError) -> [UInt8] {
+        Array(try field())
+    }
+
+    /// The bytes up to the next NUL, which is passed over.
+    private mutating func field() throws(MilterProtocolError) -> ArraySlice<UInt8> {
         guard let end = bytes.firstIndex(of: 0) else {
             throw MilterProtocolError(.malformedPayload, command: command, "a string without its terminating NUL")
         }
         defer { bytes = bytes[(end + 1)...] }
-        return Array(bytes[..<end])
+        return bytes[..<end]
     }
 
     mutating func rest() -> [UInt8] {

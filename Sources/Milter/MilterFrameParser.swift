@@ -50,19 +50,14 @@ public struct MilterFrameParser: Sendable {
         }
         guard bufferedByteCount >= 4 + length else { return nil }
         let code = buffer[start + 4]
-        let payload = ArraySlice(buffer[(start + 5)..<(start + 4 + length)])
+        let payload = buffer[(start + 5)..<(start + 4 + length)]
         start += 4 + length
-        compactIfWorthwhile()
-        return (code, payload)
-    }
-
-    private mutating func compactIfWorthwhile() {
-        if start == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            start = 0
-        } else if start > 65536 && start * 2 > buffer.count {
+        // A buffer read to its end is emptied by the next append, once this payload, which
+        // shares its storage, is gone: emptied now, it would be copied.
+        if start < buffer.count && start > 65536 && start * 2 > buffer.count {
             buffer.removeFirst(start)
             start = 0
         }
+        return (code, payload)
     }
 }

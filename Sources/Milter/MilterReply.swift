@@ -24,57 +24,62 @@ public enum MilterReply: Sendable, Hashable {
 
     /// The reply as one frame on the wire.
     public var frame: [UInt8] {
-        var payload: [UInt8] = []
-        let code: Character
+        var frame: [UInt8] = []
+        append(to: &frame)
+        return frame
+    }
+
+    /// Appends the reply's frame to `bytes`, where the other replies of the same event are.
+    public func append(to bytes: inout [UInt8]) {
         switch self {
         case .negotiate(let version, let actions, let flags):
-            code = "O"
-            payload.appendNegotiation(version, actions, flags)
-        case .continue: code = "c"
-        case .accept: code = "a"
-        case .reject: code = "r"
-        case .tempfail: code = "t"
-        case .discard: code = "d"
-        case .skip: code = "s"
-        case .progress: code = "p"
+            bytes.appendMilterFrame(code: "O") { $0.appendNegotiation(version, actions, flags) }
+        case .continue: bytes.appendMilterFrame(code: "c") { _ in }
+        case .accept: bytes.appendMilterFrame(code: "a") { _ in }
+        case .reject: bytes.appendMilterFrame(code: "r") { _ in }
+        case .tempfail: bytes.appendMilterFrame(code: "t") { _ in }
+        case .discard: bytes.appendMilterFrame(code: "d") { _ in }
+        case .skip: bytes.appendMilterFrame(code: "s") { _ in }
+        case .progress: bytes.appendMilterFrame(code: "p") { _ in }
         case .replyCode(let text):
-            code = "y"
-            payload.appendCString(text)
+            bytes.appendMilterFrame(code: "y") { $0.appendCString(text) }
         case .addHeader(let name, let value):
-            code = "h"
-            payload.appendCString(name)
-            payload.appendCString(value)
+            bytes.appendMilterFrame(code: "h") { payload in
+                payload.appendCString(name)
+                payload.appendCString(value)
+            }
         case .insertHeader(let index, let name, let value):
-            code = "i"
-            payload.appendUInt32(index)
-            payload.appendCString(name)
-            payload.appendCString(value)
+            bytes.appendMilterFrame(code: "i") { payload in
+                payload.appendUInt32(index)
+                payload.appendCString(name)
+                payload.appendCString(value)
+            }
         case .changeHeader(let index, let name, let value):
-            code = "m"
-            payload.appendUInt32(index)
-            payload.appendCString(name)
-            payload.appendCString(value)
+            bytes.appendMilterFrame(code: "m") { payload in
+                payload.appendUInt32(index)
+                payload.appendCString(name)
+                payload.appendCString(value)
+            }
         case .quarantine(let reason):
-            code = "q"
-            payload.appendCString(reason)
+            bytes.appendMilterFrame(code: "q") { $0.appendCString(reason) }
         case .addRecipient(let address):
-            code = "+"
-            payload.appendCString(address)
+            bytes.appendMilterFrame(code: "+") { $0.appendCString(address) }
         }
-        return .milterFrame(code: code, payload: payload)
     }
 }
 
 extension [UInt8] {
-    /// A frame: the length of what follows (code and payload) as 32 bits in network order, the
-    /// code, the payload.
-    static func milterFrame(code: Character, payload: [UInt8]) -> [UInt8] {
-        var frame: [UInt8] = []
-        frame.reserveCapacity(5 + payload.count)
-        frame.appendUInt32(UInt32(1 + payload.count))
-        frame.append(code.asciiValue!)
-        frame.append(contentsOf: payload)
-        return frame
+    /// Appends a frame: the length of what follows (code and payload) as 32 bits in network
+    /// order, the code, and the payload that `appendPayload` appends. Written in place, as a
+    /// frame built apart and copied in cost an allocation per field.
+    mutating func appendMilterFrame(code: Character, _ appendPayload: (inout [UInt8]) -> Void) {
+        let start = count
+        appendUInt32(0)
+        append(code.asciiValue!)
+        appendPayload(&self)
+        Swift.withUnsafeBytes(of: UInt32(count - start - 4).bigEndian) { length in
+            for (offset, byte) in length.enumerated() { self[start + offset] = byte }
+        }
     }
 
     mutating func appendNegotiation(_ version: UInt32, _ actions: MilterActions, _ flags: MilterProtocolFlags) {
@@ -83,14 +88,14 @@ extension [UInt8] {
         appendUInt32(flags.rawValue)
     }
 
+    /// In network order.
     mutating func appendUInt32(_ value: UInt32) {
-        append(contentsOf: [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16),
-                            UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)])
+        Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0) }
     }
 
     /// The text's bytes with NUL removed, as a NUL would end the field early, then a NUL.
     mutating func appendCString(_ text: String) {
-        append(contentsOf: text.utf8.filter { $0 != 0 })
+        for byte in text.utf8 where byte != 0 { append(byte) }
         append(0)
     }
 }

@@ -138,7 +138,8 @@ public struct MilterSession<Filter: MilterMessageFilter>: Sendable {
             return .output(reply(.continue, unless: .noReplyToBody))
 
         case .endOfMessage(let lastChunk):
-            guard phase != nil, var finished = message else { throw unexpected(command, "end of message outside a message") }
+            // Taken out, not copied, so that the last chunk goes into the message in place.
+            guard phase != nil, var finished = message.take() else { throw unexpected(command, "end of message outside a message") }
             if !lastChunk.isEmpty { finished.body(lastChunk) }
             let macros = connectionMacros.merging(messageMacros) { $1 }
             endMessage()
