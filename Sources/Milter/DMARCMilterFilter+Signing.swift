@@ -26,8 +26,8 @@ extension DMARCMilterFilter {
         }
 
         /// Changes the message in place. The payload is taken out of `self`, not copied: a copy
-        /// would share its arrays with `self`, and every header field and body chunk would then
-        /// copy them whole before adding to them.
+        /// would share its arrays with `self`, and adding a header field or a body chunk to them
+        /// would copy them first.
         private mutating func update(signed: (inout OutgoingMessageSigner) -> Void,
                                      checked: (inout CheckedMessage) -> Void) {
             switch consume self {
