@@ -89,6 +89,8 @@ public final class MilterServer<Filter: MilterMessageFilter>: Sendable {
     public func run() async throws {
         try await withTaskCancellationHandler {
             try await listener.closeFuture.get()
+            // Also when the listener closed without stopAccepting(): nothing comes in any more.
+            connections.stopAccepting()
             await connections.allClosed()
         } onCancel: {
             stopAccepting()
