@@ -31,39 +31,44 @@ public enum MilterReply: Sendable, Hashable {
 
     /// Appends the reply's frame to `bytes`, where the other replies of the same event are.
     public func append(to bytes: inout [UInt8]) {
+        bytes.appendMilterFrame(code: code) { appendPayload(to: &$0) }
+    }
+
+    /// The reply's code on the wire (SMFIR_*).
+    public var code: Character {
+        switch self {
+        case .negotiate: "O"
+        case .continue: "c"
+        case .accept: "a"
+        case .reject: "r"
+        case .tempfail: "t"
+        case .discard: "d"
+        case .skip: "s"
+        case .progress: "p"
+        case .replyCode: "y"
+        case .addHeader: "h"
+        case .insertHeader: "i"
+        case .changeHeader: "m"
+        case .quarantine: "q"
+        case .addRecipient: "+"
+        }
+    }
+
+    private func appendPayload(to payload: inout [UInt8]) {
         switch self {
         case .negotiate(let version, let actions, let flags):
-            bytes.appendMilterFrame(code: "O") { $0.appendNegotiation(version, actions, flags) }
-        case .continue: bytes.appendMilterFrame(code: "c") { _ in }
-        case .accept: bytes.appendMilterFrame(code: "a") { _ in }
-        case .reject: bytes.appendMilterFrame(code: "r") { _ in }
-        case .tempfail: bytes.appendMilterFrame(code: "t") { _ in }
-        case .discard: bytes.appendMilterFrame(code: "d") { _ in }
-        case .skip: bytes.appendMilterFrame(code: "s") { _ in }
-        case .progress: bytes.appendMilterFrame(code: "p") { _ in }
-        case .replyCode(let text):
-            bytes.appendMilterFrame(code: "y") { $0.appendCString(text) }
+            payload.appendNegotiation(version, actions, flags)
+        case .continue, .accept, .reject, .tempfail, .discard, .skip, .progress:
+            break
+        case .replyCode(let text), .quarantine(let text), .addRecipient(let text):
+            payload.appendCString(text)
         case .addHeader(let name, let value):
-            bytes.appendMilterFrame(code: "h") { payload in
-                payload.appendCString(name)
-                payload.appendCString(value)
-            }
-        case .insertHeader(let index, let name, let value):
-            bytes.appendMilterFrame(code: "i") { payload in
-                payload.appendUInt32(index)
-                payload.appendCString(name)
-                payload.appendCString(value)
-            }
-        case .changeHeader(let index, let name, let value):
-            bytes.appendMilterFrame(code: "m") { payload in
-                payload.appendUInt32(index)
-                payload.appendCString(name)
-                payload.appendCString(value)
-            }
-        case .quarantine(let reason):
-            bytes.appendMilterFrame(code: "q") { $0.appendCString(reason) }
-        case .addRecipient(let address):
-            bytes.appendMilterFrame(code: "+") { $0.appendCString(address) }
+            payload.appendCString(name)
+            payload.appendCString(value)
+        case .insertHeader(let index, let name, let value), .changeHeader(let index, let name, let value):
+            payload.appendUInt32(index)
+            payload.appendCString(name)
+            payload.appendCString(value)
         }
     }
 }
